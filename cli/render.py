@@ -1,0 +1,70 @@
+"""How a price result reads in a terminal or as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.result import PriceResult
+
+WINDOW_NAMES = {
+    "day": "day window",
+    "canonical_day": "canonical day window",
+    "blocks": "latest 144 blocks",
+}
+
+
+def summary(result: PriceResult, *, with_points: bool = False) -> dict[str, Any]:
+    """Section 9's fields as plain JSON values (points only on request: they are many)."""
+    out: dict[str, Any] = {
+        "kind": result.kind,
+        "date": result.date.isoformat() if result.date else None,
+        "start": result.start,
+        "end": result.end,
+        "tip": result.tip,
+        "n_outputs": result.n_outputs,
+        "n_price_points": result.n_price_points,
+        "n_plotted": result.n_plotted,
+        "rough": result.rough,
+        "price": result.price,
+        "dev_pct": result.dev_pct,
+        "ax_range": result.ax_range,
+        "method_version": result.method_version,
+        "canonical": summary(result.canonical, with_points=with_points)
+        if result.canonical
+        else None,
+    }
+    if with_points:
+        out["points"] = {
+            "price": result.points.price.tolist(),
+            "height": result.points.height.tolist(),
+            "time": result.points.time.tolist(),
+        }
+    return out
+
+
+def text(result: PriceResult, planted: float | None = None) -> str:
+    """A short human report; ``planted`` is the simulated chain's true mean, when known."""
+    when = f" for {result.date}" if result.date else ""
+    lines = [
+        f"On-chain price{when}: ${int(result.price):,}",
+        f"  window      {WINDOW_NAMES[result.kind]}, blocks [{result.start}, {result.end}) "
+        f"({result.n_blocks} blocks), tip {result.tip}",
+        f"  exact       {result.price!r} (rough {result.rough:,})",
+        f"  amounts     {result.n_outputs:,} outputs, {result.n_price_points:,} price points, "
+        f"{result.n_plotted:,} within the chart range (±{result.ax_range:.1%})",
+        f"  spread      dev_pct {result.dev_pct:.4f}",
+    ]
+    if result.kind == "day":
+        if result.canonical is None:
+            lines.append("  canonical   same window, same price")
+        else:
+            c = result.canonical
+            lines.append(
+                f"  canonical   blocks [{c.start}, {c.end}) differ: ${int(c.price):,} ({c.price!r})"
+            )
+    if planted is not None:
+        lines.append(
+            f"  planted     ${planted:,.0f} on this simulated chain "
+            f"(error {result.price / planted - 1:+.2%})"
+        )
+    return "\n".join(lines)

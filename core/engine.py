@@ -1,0 +1,78 @@
+"""The whole computation, wired: raw blocks -> amounts -> histogram -> rough -> price.
+
+Pure: the caller hands in header access and a way to get a window's raw
+blocks; nothing here touches a network or a disk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from core.block_parser import RawBlock, parse_blocks
+from core.errors import WindowError
+from core.final_price import final_price
+from core.histogram import clean_histogram, raw_histogram
+from core.output_filter import Amounts, recorded_amounts
+from core.price_points import price_points
+from core.result import PriceResult, WindowKind
+from core.rough_price import rough_price
+from core.windows import HeaderSource, Window, block_window, canonical_day_window, day_window
+
+BlockFetcher = Callable[[int, int], Sequence[RawBlock]]
+"""Returns the raw blocks of heights ``[start, end)`` in order."""
+
+
+def price_amounts(
+    amounts: Amounts, window: Window, kind: WindowKind, day: dt.date | None = None
+) -> PriceResult:
+    """Sections 3-8 on already recorded amounts (also how the lake re-prices a window)."""
+    hist = clean_histogram(raw_histogram(amounts.btc))
+    rough = rough_price(hist).rough
+    points = price_points(amounts, rough)
+    final = final_price(points, rough, window.start, window.end - 1)
+    return PriceResult(
+        kind=kind,
+        date=day,
+        start=window.start,
+        end=window.end,
+        tip=window.tip,
+        n_outputs=amounts.size,
+        n_price_points=points.size,
+        rough=rough,
+        price=final.price,
+        dev_pct=final.dev_pct,
+        ax_range=final.ax_range,
+        points=final.plotted,
+    )
+
+
+def price_blocks(
+    blocks: Sequence[RawBlock], window: Window, kind: WindowKind, day: dt.date | None = None
+) -> PriceResult:
+    """The whole computation over the raw blocks of one window."""
+    heights = [b.height for b in blocks]
+    if heights != list(range(window.start, window.end)):
+        raise WindowError(
+            f"expected the blocks [{window.start}, {window.end}), got {len(heights)} blocks"
+            + (f" from {heights[0]} to {heights[-1]}" if heights else "")
+        )
+    return price_amounts(recorded_amounts(parse_blocks(blocks)), window, kind, day)
+
+
+def price_day(headers: HeaderSource, fetch: BlockFetcher, day: dt.date) -> PriceResult:
+    """The reference's price for ``day``, with the canonical window's price when it differs."""
+    window = day_window(headers, day)
+    result = price_blocks(fetch(window.start, window.end), window, "day", day)
+    canonical = canonical_day_window(headers, day)
+    if (canonical.start, canonical.end) == (window.start, window.end):
+        return result
+    other = price_blocks(fetch(canonical.start, canonical.end), canonical, "canonical_day", day)
+    return replace(result, canonical=other)
+
+
+def price_recent(headers: HeaderSource, fetch: BlockFetcher) -> PriceResult:
+    """The price over the latest 144 blocks below the tip."""
+    window = block_window(headers.block_count())
+    return price_blocks(fetch(window.start, window.end), window, "blocks")

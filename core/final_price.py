@@ -1,0 +1,78 @@
+"""ALGORITHM.md section 8: the final price, its spread and the chart's points."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.errors import PriceError
+from core.price_points import PricePoints
+
+PRICE_BAND = 0.05  # the final price is the most central point within ±5% of rough
+SPREAD_BAND = 0.1  # the spread figure is measured within ±10% of the price
+AX_MIN = 0.05
+AX_MAX = 0.20
+AX_SLOPE = (0.15 - 0.05) / (0.20 - 0.17)  # as the method writes it, in floats
+AX_PIVOT = 0.17
+
+
+def central_point(prices: np.ndarray, lo: float, hi: float) -> tuple[float, float]:
+    """Most central point of ``lo < p < hi`` and the median distance to it.
+
+    The total distance of each sorted point to all others is built from a
+    left-to-right prefix sum in exactly the method's form, because with an
+    even count the two middle points tie and rounding picks the winner.
+    """
+    p = np.sort(prices[(prices > lo) & (prices < hi)])
+    n = p.size
+    if n == 0:
+        raise PriceError(f"no price points between {lo:.2f} and {hi:.2f}: cannot centre the price")
+    prefix = np.cumsum(p)
+    total = prefix[-1]
+    i = np.arange(n)
+    left = np.concatenate(([0.0], prefix[:-1]))
+    right = total - prefix
+    dist = (p * i - left) + (right - p * (n - 1 - i))
+    best = float(p[int(np.argmin(dist))])
+    d = np.sort(np.abs(p - best))
+    spread = float(d[n // 2]) if n % 2 else float((d[n // 2 - 1] + d[n // 2]) / 2)
+    return best, spread
+
+
+@dataclass(frozen=True)
+class FinalPrice:
+    """The reported price, its spread figure and the intraday points within the chart range."""
+
+    price: float
+    dev_pct: float
+    ax_range: float
+    plotted: PricePoints
+
+
+def final_price(points: PricePoints, rough: int, first_height: int, last_height: int) -> FinalPrice:
+    """The first central point within ±5% of rough (the method's re-centring loop never runs)."""
+    price, _ = central_point(points.price, rough - PRICE_BAND * rough, rough + PRICE_BAND * rough)
+
+    hi = price + SPREAD_BAND * price
+    lo = price - SPREAD_BAND * price
+    _, spread = central_point(points.price, lo, hi)
+    dev_pct = spread / (hi - lo)
+    ax = min(max(AX_MIN + (dev_pct - AX_PIVOT) * AX_SLOPE, AX_MIN), AX_MAX)
+
+    inside = (points.price > price - ax * price) & (points.price < price + ax * price)
+    return FinalPrice(price, dev_pct, ax, _chart_order(points, inside, first_height, last_height))
+
+
+def _chart_order(points: PricePoints, inside: np.ndarray, first: int, last: int) -> PricePoints:
+    """The plotted points sorted by ``(x, price)``, where ``x`` spreads all points over the heights.
+
+    Over two or more blocks ``x`` rises strictly and the order is unchanged; in
+    a one-block window every ``x`` is equal and prices come out sorted. Only
+    the prices are re-ordered, as in the method.
+    """
+    n = points.size
+    step = (last - first) / (n - 1) if n > 1 else 0.0
+    x = first + np.arange(n) * step
+    order = np.lexsort((points.price[inside], x[inside]))
+    return PricePoints(points.price[inside][order], points.height[inside], points.time[inside])

@@ -1,0 +1,58 @@
+"""ALGORITHM.md section 2: which transactions count, and which of their amounts are kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.block_parser import WindowColumns
+from core.same_window import same_window_spends
+
+MAX_INPUTS = 5
+OUTPUTS = 2
+MIN_BTC = 1e-5
+MAX_BTC = 1e5
+
+
+@dataclass(frozen=True)
+class Amounts:
+    """Recorded output amounts in BTC, in chain order, with their block height and time."""
+
+    btc: np.ndarray  # float64
+    height: np.ndarray  # int64
+    time: np.ndarray  # int64
+
+    @property
+    def size(self) -> int:
+        return int(self.btc.size)
+
+
+def kept_transactions(cols: WindowColumns) -> np.ndarray:
+    """Boolean per transaction: passes every filter of section 2.
+
+    The same-window lookup, the only costly filter, runs only on transactions
+    that pass the others.
+    """
+    candidate = (
+        (cols.tx_n_in <= MAX_INPUTS)
+        & (cols.tx_n_out == OUTPUTS)
+        & ~cols.is_coinbase
+        & ~cols.has_op_return
+        & ~cols.has_large_witness
+    )
+    return candidate & ~same_window_spends(
+        cols.txid, cols.in_prev_txid, cols.tx_in_start, candidate
+    )
+
+
+def recorded_amounts(cols: WindowColumns) -> Amounts:
+    """Outputs of kept transactions with ``1e-5 < sats / 1e8 < 1e5``, in order."""
+    from_kept = np.repeat(kept_transactions(cols), cols.tx_n_out)
+    btc = cols.out_value[from_kept].astype(np.float64) / 1e8
+    in_range = (btc > MIN_BTC) & (btc < MAX_BTC)
+    return Amounts(
+        btc=btc[in_range],
+        height=cols.out_height[from_kept][in_range],
+        time=cols.out_time[from_kept][in_range],
+    )
