@@ -21,11 +21,12 @@ from core.block_walk import (
     FLAG_LARGE_WITNESS,
     FLAG_OP_RETURN,
     FLAG_SEGWIT,
+    HEADER_SIZE,
     OK,
     walk_block,
 )
 from core.errors import BlockParseError
-from core.sha256d import double_sha256, double_sha256_spans, merkle_root
+from core.sha256d import double_sha256, double_sha256_spans, merkle_tree
 
 
 class RawBlock(NamedTuple):
@@ -124,10 +125,16 @@ def parse_blocks(blocks: Sequence[RawBlock], *, verify_merkle: bool = True) -> W
             raise BlockParseError(height, int(err_offset), ERROR_REASONS[int(status)])
         txid = double_sha256_spans(buf, spans)
         header = bytes(buf[:80])
-        if verify_merkle and merkle_root(txid) != header[36:68]:
-            raise BlockParseError(
-                height, 36, "the merkle root in the header does not match the transactions"
-            )
+        if verify_merkle:
+            root, mutated = merkle_tree(txid)
+            if root != header[36:68]:
+                raise BlockParseError(
+                    height, 36, "the merkle root in the header does not match the transactions"
+                )
+            if mutated:
+                raise BlockParseError(
+                    height, HEADER_SIZE, "repeated transactions (a mutated merkle tree)"
+                )
         if heights and heights[-1] == height - 1 and header[4:36] != hashes[-1]:
             raise BlockParseError(
                 height, 4, f"previous-block hash does not match block {height - 1}"

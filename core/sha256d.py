@@ -27,9 +27,6 @@ import llvmlite.binding as llvm
 import numpy as np
 from numba import njit, types
 
-SPAN_COLUMNS = 6
-"""Each span row is ``(a0, b0, a1, b1, a2, b2)``: up to three byte ranges."""
-
 
 def _find_libcrypto() -> str | None:
     """Path of the libcrypto that ``hashlib`` uses, if it has the low-level API."""
@@ -58,6 +55,15 @@ if LIBCRYPTO is not None:
     )
     _sha_final = types.ExternalFunction("SHA256_Final", types.intc(types.uintp, types.uintp))
 
+    @njit(cache=True, nogil=True, inline="always")
+    def _double(ctx: int, first: int, src: int, n: int, dst: int) -> None:
+        _sha_init(ctx)
+        _sha_update(ctx, src, n)
+        _sha_final(first, ctx)
+        _sha_init(ctx)
+        _sha_update(ctx, first, 32)
+        _sha_final(dst, ctx)
+
     @njit(cache=True, nogil=True)
     def _hash_spans_openssl(buf: np.ndarray, spans: np.ndarray, out: np.ndarray) -> None:
         ctx = np.empty(256, np.uint8)  # SHA256_CTX is 112 bytes; room to spare
@@ -77,6 +83,30 @@ if LIBCRYPTO is not None:
             _sha_init(c)
             _sha_update(c, f, 32)
             _sha_final(dst + 32 * r, c)
+
+    @njit(cache=True, nogil=True)
+    def _merkle_openssl(txids: np.ndarray) -> tuple[np.ndarray, bool]:
+        """Hash each level in place: node i of the next level overwrites row i."""
+        m = txids.shape[0]
+        level = np.empty((m + 1, 32), np.uint8)
+        level[:m] = txids
+        ctx = np.empty(256, np.uint8)
+        first = np.empty(32, np.uint8)
+        c = ctx.ctypes.data
+        f = first.ctypes.data
+        base = level.ctypes.data
+        mutated = False
+        while m > 1:
+            for i in range(0, m - 1, 2):
+                if np.array_equal(level[i], level[i + 1]):
+                    mutated = True
+            if m % 2:
+                level[m] = level[m - 1]
+                m += 1
+            for i in range(m // 2):
+                _double(c, f, base + 64 * i, 64, base + 32 * i)
+            m //= 2
+        return level[0].copy(), mutated
 
 
 def _hash_spans_hashlib(buf: np.ndarray, spans: np.ndarray, out: np.ndarray) -> None:
@@ -114,20 +144,30 @@ def double_sha256(data: bytes) -> bytes:
 
 
 def merkle_root(txids: np.ndarray) -> bytes:
-    """Bitcoin merkle root of an ``(n, 32)`` array of txids in internal byte order.
+    """Bitcoin merkle root of an ``(n, 32)`` array of txids in internal byte order."""
+    return merkle_tree(txids)[0]
 
-    Each level's pairs are adjacent rows, so a level is hashed as fixed
-    64-byte spans of one contiguous buffer (the last row is doubled when odd).
+
+def merkle_tree(txids: np.ndarray, *, portable: bool = False) -> tuple[bytes, bool]:
+    """The merkle root of ``txids`` (see ``merkle_root``), and whether the tree is mutated.
+
+    A tree is *mutated* when the tree is *mutated*: two identical hashes paired at
+    some level. Such a block keeps the root of a shorter block (repeated
+    trailing transactions, CVE-2012-2459), so it must be refused, as Bitcoin
+    Core does. Pairs of a level are adjacent rows, so each parent is the double
+    hash of 64 contiguous bytes; the last row is doubled when a level is odd.
     """
     level = np.ascontiguousarray(txids, dtype=np.uint8)
     if level.shape[0] == 0:
         raise ValueError("a block has at least one transaction")
-    while level.shape[0] > 1:
-        if level.shape[0] % 2:
-            level = np.concatenate([level, level[-1:]])
-        pairs = level.shape[0] // 2
-        spans = np.zeros((pairs, SPAN_COLUMNS), np.int64)
-        spans[:, 0] = np.arange(pairs, dtype=np.int64) * 64
-        spans[:, 1] = spans[:, 0] + 64
-        level = double_sha256_spans(level.reshape(-1), spans)
-    return level[0].tobytes()
+    if LIBCRYPTO is not None and not portable:
+        root, mutated = _merkle_openssl(level)
+        return root.tobytes(), bool(mutated)
+    nodes = [row.tobytes() for row in level]
+    mutated = False
+    while len(nodes) > 1:
+        mutated |= any(nodes[i] == nodes[i + 1] for i in range(0, len(nodes) - 1, 2))
+        if len(nodes) % 2:
+            nodes.append(nodes[-1])
+        nodes = [double_sha256(nodes[i] + nodes[i + 1]) for i in range(0, len(nodes), 2)]
+    return nodes[0], mutated

@@ -52,7 +52,9 @@ def test_coinbase_marker_anywhere_in_the_inputs() -> None:
 def test_witness_limit_is_per_input_and_inclusive_at_500() -> None:
     def tx(*stacks: list[int]) -> Tx:
         inputs = [TxIn(vout=k, witness=[b"\x01" * n for n in s]) for k, s in enumerate(stacks)]
-        return Tx(inputs, [TxOut(10_000), TxOut(20_000)])
+        return Tx(inputs, [TxOut(10_000), TxOut(20_000)], locktime=next(distinct))
+
+    distinct = iter(range(1, 100))  # the witness is not in the txid: keep txids apart
 
     assert kept(
         [

@@ -11,7 +11,7 @@ from core import Amounts, PriceError, Window, price_amounts
 from core.final_price import central_point, final_price
 from core.histogram import BIN_EDGES, clean_histogram, raw_histogram
 from core.price_points import ROUND_SATS, PricePoints, near_round_sats, price_points
-from core.sha256d import LIBCRYPTO, double_sha256, double_sha256_spans
+from core.sha256d import LIBCRYPTO, double_sha256, double_sha256_spans, merkle_root, merkle_tree
 from core.stencils import SMOOTH, SPIKE
 
 WINDOW = Window(800000, 800144, 800150)
@@ -127,3 +127,13 @@ def test_openssl_and_hashlib_paths_agree(chunks: list[bytes], rnd) -> None:
 
 def test_fast_hashing_is_in_use_on_linux() -> None:
     assert LIBCRYPTO is not None and "libcrypto" in LIBCRYPTO
+
+
+def test_merkle_paths_agree_and_flag_repeated_pairs() -> None:
+    rows = np.random.default_rng(5).integers(0, 256, (37, 32), dtype=np.uint8)
+    assert merkle_tree(rows) == merkle_tree(rows, portable=True)
+    assert merkle_tree(rows)[1] is False
+    repeated = np.concatenate([rows, rows[-1:]])  # 37 -> 38 rows: same root, mutated
+    assert merkle_root(repeated) == merkle_root(rows)
+    assert merkle_tree(repeated)[1] is True
+    assert merkle_tree(repeated, portable=True) == merkle_tree(repeated)
