@@ -55,7 +55,7 @@ def _run_price(args: argparse.Namespace) -> None:
         day = args.date or latest_day(source)
         result = price_day(source, source.fetch, day)
         if not args.chain:
-            planted = sim.day_mean(day)
+            planted = sim.planted_mean(day)
     if args.json:
         print(json.dumps(summary(result, with_points=args.points), indent=2))
     else:

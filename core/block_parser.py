@@ -118,12 +118,10 @@ def parse_blocks(blocks: Sequence[RawBlock], *, verify_merkle: bool = True) -> W
             raise BlockParseError(height, 0, f"blocks out of order: {height} after {heights[-1]}")
         buf = np.frombuffer(data, np.uint8)
         buf.flags.writeable = False  # one compiled specialisation for bytes and bytearray
-        (status, err_offset, ntx, _, nout, n_in, n_out, flags, spans, prev, vout, value) = (
-            walk_block(buf)
-        )
-        if status != OK:
-            raise BlockParseError(height, int(err_offset), ERROR_REASONS[int(status)])
-        txid = double_sha256_spans(buf, spans)
+        walk = walk_block(buf)
+        if walk.status != OK:
+            raise BlockParseError(height, walk.error_offset, ERROR_REASONS[walk.status])
+        txid = double_sha256_spans(buf, walk.spans)
         header = bytes(buf[:80])
         if verify_merkle:
             root, mutated = merkle_tree(txid)
@@ -142,10 +140,11 @@ def parse_blocks(blocks: Sequence[RawBlock], *, verify_merkle: bool = True) -> W
         heights.append(height)
         times.append(int.from_bytes(header[68:72], "little"))
         hashes.append(double_sha256(header))
-        tx_counts.append(int(ntx))
-        out_counts.append(int(nout))
+        tx_counts.append(walk.n_in.size)
+        out_counts.append(walk.value.size)
         n_bytes += buf.size
-        for key, arr in zip(parts, (n_in, n_out, flags, txid, prev, vout, value), strict=True):
+        columns = (walk.n_in, walk.n_out, walk.flags, txid, walk.prev_txid, walk.prev_vout)
+        for key, arr in zip(parts, (*columns, walk.value), strict=True):
             parts[key].append(arr)
 
     def cat(key: str, empty: np.ndarray) -> np.ndarray:

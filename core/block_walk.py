@@ -15,6 +15,8 @@ On the first problem it stops and returns an error code and the byte offset.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
@@ -43,7 +45,7 @@ ERROR_REASONS = {
 }
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _read_varint(buf, p, n):
     """CompactSize at ``p``: returns (value, next position); value -1 if truncated."""
     if p >= n:
@@ -63,91 +65,19 @@ def _read_varint(buf, p, n):
 
 
 @njit(cache=True, nogil=True)
-def walk_block(buf):
-    """Walk one block; see the module docstring.
-
-    Returns ``(status, error_offset, n_tx, n_inputs, n_outputs, n_in, n_out,
-    flags, spans, prev_txid, prev_vout, value)``; the arrays are sized to the
-    counts found.
-    """
+def _walk(buf, n_in, n_out, flags, spans, prev_txid, prev_vout, value):
+    """Fill the columns; returns ``(status, error offset, n_tx, n_inputs, n_outputs)``."""
     n = buf.size
-    empty_i32 = np.empty(0, np.int32)
-    empty_u8 = np.empty(0, np.uint8)
-    empty_spans = np.empty((0, 6), np.int64)
-    empty_prev = np.empty((0, 32), np.uint8)
-    empty_u32 = np.empty(0, np.uint32)
-    empty_u64 = np.empty(0, np.uint64)
     if n < HEADER_SIZE + 1:
-        return (
-            ERR_TRUNCATED,
-            n,
-            0,
-            0,
-            0,
-            empty_i32,
-            empty_i32,
-            empty_u8,
-            empty_spans,
-            empty_prev,
-            empty_u32,
-            empty_u64,
-        )
+        return ERR_TRUNCATED, n, 0, 0, 0
     ntx, p = _read_varint(buf, HEADER_SIZE, n)
     if ntx < 0:
-        return (
-            ERR_TRUNCATED,
-            HEADER_SIZE,
-            0,
-            0,
-            0,
-            empty_i32,
-            empty_i32,
-            empty_u8,
-            empty_spans,
-            empty_prev,
-            empty_u32,
-            empty_u64,
-        )
+        return ERR_TRUNCATED, HEADER_SIZE, 0, 0, 0
     if ntx == 0:
-        return (
-            ERR_NO_TX,
-            HEADER_SIZE,
-            0,
-            0,
-            0,
-            empty_i32,
-            empty_i32,
-            empty_u8,
-            empty_spans,
-            empty_prev,
-            empty_u32,
-            empty_u64,
-        )
+        return ERR_NO_TX, HEADER_SIZE, 0, 0, 0
     if ntx > (n - p) // MIN_TX_SIZE:
-        return (
-            ERR_BAD_COUNT,
-            HEADER_SIZE,
-            0,
-            0,
-            0,
-            empty_i32,
-            empty_i32,
-            empty_u8,
-            empty_spans,
-            empty_prev,
-            empty_u32,
-            empty_u64,
-        )
+        return ERR_BAD_COUNT, HEADER_SIZE, 0, 0, 0
 
-    n_in = np.empty(ntx, np.int32)
-    n_out = np.empty(ntx, np.int32)
-    flags = np.zeros(ntx, np.uint8)
-    spans = np.zeros((ntx, 6), np.int64)
-    max_in = (n - p) // MIN_INPUT_SIZE
-    max_out = (n - p) // MIN_OUTPUT_SIZE
-    prev_txid = np.empty((max_in, 32), np.uint8)
-    prev_vout = np.empty(max_in, np.uint32)
-    value = np.empty(max_out, np.uint64)
     total_in = 0
     total_out = 0
     status = OK
@@ -283,6 +213,7 @@ def walk_block(buf):
         else:
             spans[t, 0] = start
             spans[t, 1] = p
+            spans[t, 2:] = 0
         if coinbase:
             f |= FLAG_COINBASE
         if op_return:
@@ -294,31 +225,50 @@ def walk_block(buf):
     if status == OK and p != n:
         status, err = ERR_TRAILING, p
     if status != OK:
-        return (
-            status,
-            err,
-            0,
-            0,
-            0,
-            empty_i32,
-            empty_i32,
-            empty_u8,
-            empty_spans,
-            empty_prev,
-            empty_u32,
-            empty_u64,
-        )
-    return (
-        OK,
-        0,
-        ntx,
-        total_in,
-        total_out,
-        n_in,
-        n_out,
-        flags,
-        spans,
-        prev_txid[:total_in],
-        prev_vout[:total_in],
-        value[:total_out],
+        return status, err, 0, 0, 0
+    return OK, 0, ntx, total_in, total_out
+
+
+class BlockWalk(NamedTuple):
+    """What ``walk_block`` found: a status, and columns sized to the counts found."""
+
+    status: int
+    error_offset: int
+    n_in: np.ndarray  # int32 per transaction
+    n_out: np.ndarray  # int32 per transaction
+    flags: np.ndarray  # uint8 FLAG_* bits per transaction
+    spans: np.ndarray  # int64 (n_tx, 6): the non-witness byte ranges, for the txid
+    prev_txid: np.ndarray  # uint8 (n_inputs, 32)
+    prev_vout: np.ndarray  # uint32 (n_inputs,)
+    value: np.ndarray  # uint64 (n_outputs,) satoshis
+
+
+def walk_block(buf: np.ndarray) -> BlockWalk:
+    """Walk one block (a read-only uint8 array); see the module docstring.
+
+    Columns are allocated at their largest possible size, which costs nothing
+    until written (the pages are untouched), and cut to the counts found.
+    """
+    n = buf.size
+    body = max(n - HEADER_SIZE - 1, 0)
+    n_in = np.empty(body // MIN_TX_SIZE, np.int32)
+    n_out = np.empty_like(n_in)
+    flags = np.empty(n_in.size, np.uint8)
+    spans = np.empty((n_in.size, 6), np.int64)
+    prev_txid = np.empty((body // MIN_INPUT_SIZE, 32), np.uint8)
+    prev_vout = np.empty(prev_txid.shape[0], np.uint32)
+    value = np.empty(body // MIN_OUTPUT_SIZE, np.uint64)
+    status, error_offset, n_tx, n_inputs, n_outputs = _walk(
+        buf, n_in, n_out, flags, spans, prev_txid, prev_vout, value
+    )
+    return BlockWalk(
+        int(status),
+        int(error_offset),
+        n_in[:n_tx],
+        n_out[:n_tx],
+        flags[:n_tx],
+        spans[:n_tx],
+        prev_txid[:n_inputs],
+        prev_vout[:n_inputs],
+        value[:n_outputs],
     )

@@ -17,14 +17,20 @@ AX_SLOPE = (0.15 - 0.05) / (0.20 - 0.17)  # as the method writes it, in floats
 AX_PIVOT = 0.17
 
 
-def central_point(prices: np.ndarray, lo: float, hi: float) -> tuple[float, float]:
+def central_point(sorted_prices: np.ndarray, lo: float, hi: float) -> tuple[float, float]:
     """Most central point of ``lo < p < hi`` and the median distance to it.
 
-    The total distance of each sorted point to all others is built from a
-    left-to-right prefix sum in exactly the method's form, because with an
-    even count the two middle points tie and rounding picks the winner.
+    ``sorted_prices`` is ascending, so the points in range are one slice of
+    it, already in the order the method sorts them. The total distance of each
+    point to all others is built from a left-to-right prefix sum in exactly
+    the method's form, because with an even count the two middle points tie
+    and rounding picks the winner.
     """
-    p = np.sort(prices[(prices > lo) & (prices < hi)])
+    p = sorted_prices[
+        np.searchsorted(sorted_prices, lo, side="right") : np.searchsorted(
+            sorted_prices, hi, side="left"
+        )
+    ]
     n = p.size
     if n == 0:
         raise PriceError(f"no price points between {lo:.2f} and {hi:.2f}: cannot centre the price")
@@ -35,8 +41,12 @@ def central_point(prices: np.ndarray, lo: float, hi: float) -> tuple[float, floa
     right = total - prefix
     dist = (p * i - left) + (right - p * (n - 1 - i))
     best = float(p[int(np.argmin(dist))])
-    d = np.sort(np.abs(p - best))
-    spread = float(d[n // 2]) if n % 2 else float((d[n // 2 - 1] + d[n // 2]) / 2)
+    mid = n // 2
+    if n % 2:
+        spread = float(np.partition(np.abs(p - best), mid)[mid])
+    else:
+        d = np.partition(np.abs(p - best), (mid - 1, mid))
+        spread = float((d[mid - 1] + d[mid]) / 2)
     return best, spread
 
 
@@ -52,11 +62,12 @@ class FinalPrice:
 
 def final_price(points: PricePoints, rough: int, first_height: int, last_height: int) -> FinalPrice:
     """The first central point within ±5% of rough (the method's re-centring loop never runs)."""
-    price, _ = central_point(points.price, rough - PRICE_BAND * rough, rough + PRICE_BAND * rough)
+    ordered = np.sort(points.price)
+    price, _ = central_point(ordered, rough - PRICE_BAND * rough, rough + PRICE_BAND * rough)
 
     hi = price + SPREAD_BAND * price
     lo = price - SPREAD_BAND * price
-    _, spread = central_point(points.price, lo, hi)
+    _, spread = central_point(ordered, lo, hi)
     dev_pct = spread / (hi - lo)
     ax = min(max(AX_MIN + (dev_pct - AX_PIVOT) * AX_SLOPE, AX_MIN), AX_MAX)
 
@@ -73,6 +84,8 @@ def _chart_order(points: PricePoints, inside: np.ndarray, first: int, last: int)
     """
     n = points.size
     step = (last - first) / (n - 1) if n > 1 else 0.0
-    x = first + np.arange(n) * step
-    order = np.lexsort((points.price[inside], x[inside]))
-    return PricePoints(points.price[inside][order], points.height[inside], points.time[inside])
+    x = (first + np.arange(n) * step)[inside]
+    price = points.price[inside]
+    if not np.all(x[1:] > x[:-1]):
+        price = price[np.lexsort((price, x))]
+    return PricePoints(price, points.height[inside], points.time[inside])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from core.output_filter import Amounts
 
@@ -32,24 +33,50 @@ def _round_sats() -> np.ndarray:
 
 
 ROUND_SATS = _round_sats()
-_ROUND_LO = ROUND_SATS - ROUND_SAT_BAND * ROUND_SATS
-_ROUND_HI = ROUND_SATS + ROUND_SAT_BAND * ROUND_SATS
+ROUND_LO = ROUND_SATS - ROUND_SAT_BAND * ROUND_SATS
+ROUND_HI = ROUND_SATS + ROUND_SAT_BAND * ROUND_SATS
 
 
-def near_round_sats(btc: np.ndarray) -> np.ndarray:
-    """Whether each amount lies strictly inside ±0.01% of a round-satoshi value.
+@njit(cache=True, nogil=True)
+def is_near_round_sats(v: float, round_sats: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> bool:
+    """Whether ``lo[k] < v < hi[k]`` for some round-satoshi value ``k``.
 
-    Any such value is within 0.01% of the amount, and round-satoshi values are
-    at least 1% apart except for near-duplicate pairs at the joins of the
-    runs, so only the two values on either side of the amount's insertion
-    point can match. Those four are tested with the exact inequality.
+    Any such value is within 0.01% of ``v``, and round-satoshi values are at
+    least 1% apart except for near-duplicate pairs at the joins of the runs,
+    so only the two values on either side of ``v``'s insertion point can
+    match; those four are tested with the exact inequality.
     """
-    at = np.searchsorted(ROUND_SATS, btc)
-    near = np.zeros(btc.shape, np.bool_)
-    for shift in (-2, -1, 0, 1):
-        j = np.clip(at + shift, 0, ROUND_SATS.size - 1)
-        near |= (_ROUND_LO[j] < btc) & (btc < _ROUND_HI[j])
-    return near
+    at = np.searchsorted(round_sats, v)
+    for j in range(max(at - 2, 0), min(at + 2, round_sats.size)):  # noqa: SIM110 (numba)
+        if lo[j] < v < hi[j]:
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _pairs(btc, lo, hi, round_sats, round_lo, round_hi):
+    """(amount row, USD column) of every point, amount by amount then USD by USD.
+
+    Plain description: for each amount, for each USD value in order, keep the
+    pair when the amount is strictly inside that value's band; the round-sat
+    test runs only for amounts that fall in some band.
+    """
+    rows = np.empty(btc.size * lo.size, np.int64)
+    cols = np.empty(btc.size * lo.size, np.int64)
+    n = 0
+    for i in range(btc.size):
+        v = btc[i]
+        checked = False
+        for j in range(lo.size):
+            if lo[j] < v < hi[j]:
+                if not checked:
+                    if is_near_round_sats(v, round_sats, round_lo, round_hi):
+                        break
+                    checked = True
+                rows[n] = i
+                cols[n] = j
+                n += 1
+    return rows[:n], cols[:n]
 
 
 @dataclass(frozen=True)
@@ -71,7 +98,5 @@ def price_points(amounts: Amounts, rough: int) -> PricePoints:
     expected = usd / rough  # int / int: the same correctly rounded quotient as Python's
     lo = expected - USD_BAND * expected
     hi = expected + USD_BAND * expected
-    btc = amounts.btc
-    usable = ~near_round_sats(btc)
-    rows, cols = np.nonzero((btc[:, None] > lo) & (btc[:, None] < hi) & usable[:, None])
-    return PricePoints(usd[cols] / btc[rows], amounts.height[rows], amounts.time[rows])
+    rows, cols = _pairs(amounts.btc, lo, hi, ROUND_SATS, ROUND_LO, ROUND_HI)
+    return PricePoints(usd[cols] / amounts.btc[rows], amounts.height[rows], amounts.time[rows])

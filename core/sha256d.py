@@ -55,7 +55,7 @@ if LIBCRYPTO is not None:
     )
     _sha_final = types.ExternalFunction("SHA256_Final", types.intc(types.uintp, types.uintp))
 
-    @njit(cache=True, nogil=True, inline="always")
+    @njit(cache=True, nogil=True)
     def _double(ctx: int, first: int, src: int, n: int, dst: int) -> None:
         _sha_init(ctx)
         _sha_update(ctx, src, n)
@@ -89,7 +89,9 @@ if LIBCRYPTO is not None:
         """Hash each level in place: node i of the next level overwrites row i."""
         m = txids.shape[0]
         level = np.empty((m + 1, 32), np.uint8)
-        level[:m] = txids
+        for i in range(m):  # element loops: numba compiles 2-D slice copies very slowly
+            for b in range(32):
+                level[i, b] = txids[i, b]
         ctx = np.empty(256, np.uint8)
         first = np.empty(32, np.uint8)
         c = ctx.ctypes.data
@@ -98,10 +100,15 @@ if LIBCRYPTO is not None:
         mutated = False
         while m > 1:
             for i in range(0, m - 1, 2):
-                if np.array_equal(level[i], level[i + 1]):
-                    mutated = True
+                same = True
+                for b in range(32):
+                    if level[i, b] != level[i + 1, b]:
+                        same = False
+                        break
+                mutated |= same
             if m % 2:
-                level[m] = level[m - 1]
+                for b in range(32):
+                    level[m, b] = level[m - 1, b]
                 m += 1
             for i in range(m // 2):
                 _double(c, f, base + 64 * i, 64, base + 32 * i)

@@ -75,7 +75,7 @@ class _Recorder:
 def latest_day(source: HeaderSource) -> dt.date:
     """The latest date the reference rule allows: the day before block ``tip - 6``'s date."""
     tip = source.block_count()
-    return utc_date(source.header_time(tip - TIP_MARGIN)) - dt.timedelta(days=1)
+    return utc_date(_Recorder(source, tip).time(tip - TIP_MARGIN)) - dt.timedelta(days=1)
 
 
 def check_day(day: dt.date, tip: int, t_ref: int) -> None:

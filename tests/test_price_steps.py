@@ -10,7 +10,14 @@ from hypothesis import strategies as st
 from core import Amounts, PriceError, Window, price_amounts
 from core.final_price import central_point, final_price
 from core.histogram import BIN_EDGES, clean_histogram, raw_histogram
-from core.price_points import ROUND_SATS, PricePoints, near_round_sats, price_points
+from core.price_points import (
+    ROUND_HI,
+    ROUND_LO,
+    ROUND_SATS,
+    PricePoints,
+    is_near_round_sats,
+    price_points,
+)
 from core.sha256d import LIBCRYPTO, double_sha256, double_sha256_spans, merkle_root, merkle_tree
 from core.stencils import SMOOTH, SPIKE
 
@@ -71,7 +78,7 @@ def test_empty_central_range_is_a_clear_error() -> None:
 
 
 def test_central_point_even_count_tie_and_spread() -> None:
-    best, spread = central_point(np.array([4.0, 1.0, 2.0, 3.0, 100.0]), 0.0, 10.0)
+    best, spread = central_point(np.array([1.0, 2.0, 3.0, 4.0, 100.0]), 0.0, 10.0)
     assert best == 2.0  # points 2 and 3 tie in total distance; the first minimum wins
     assert spread == (1.0 + 1.0) / 2  # |p - 2| = 1, 0, 1, 2 -> median of 0, 1, 1, 2
 
@@ -106,7 +113,8 @@ def test_round_sats_keep_their_float_drift() -> None:
 )
 def test_near_round_sats_equals_the_plain_rule(btc: list[float]) -> None:
     plain = [any(r - 0.0001 * r < v < r + 0.0001 * r for r in ROUND_SATS.tolist()) for v in btc]
-    assert near_round_sats(np.array(btc)).tolist() == plain
+    fast = [is_near_round_sats(v, ROUND_SATS, ROUND_LO, ROUND_HI) for v in btc]
+    assert fast == plain
 
 
 @given(st.lists(st.binary(max_size=300), min_size=1, max_size=20), st.randoms())
@@ -137,3 +145,13 @@ def test_merkle_paths_agree_and_flag_repeated_pairs() -> None:
     assert merkle_root(repeated) == merkle_root(rows)
     assert merkle_tree(repeated)[1] is True
     assert merkle_tree(repeated, portable=True) == merkle_tree(repeated)
+
+
+def test_chart_points_keep_their_order_unless_the_window_is_one_block() -> None:
+    prices = np.array([101.0, 99.0, 100.5, 100.0, 99.5])
+    points = PricePoints(prices, np.full(5, 800000), np.full(5, 1710500000))
+    one_block = final_price(points, 100, 800000, 800000)
+    assert one_block.price == 100.0
+    assert one_block.plotted.price.tolist() == sorted(prices.tolist())
+    two_blocks = final_price(points, 100, 800000, 800001)
+    assert two_blocks.plotted.price.tolist() == prices.tolist()

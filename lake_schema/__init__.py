@@ -1,0 +1,1 @@
+"""Schemas of the Parquet lake: the tables results are written to and read from."""
