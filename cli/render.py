@@ -32,6 +32,7 @@ def summary(result: PriceResult, *, with_points: bool = False) -> dict[str, Any]
         "canonical": summary(result.canonical, with_points=with_points)
         if result.canonical
         else None,
+        "canonical_pending": result.canonical_pending,
     }
     if with_points:
         out["points"] = {
@@ -55,7 +56,9 @@ def text(result: PriceResult, planted: float | None = None) -> str:
         f"  spread      dev_pct {result.dev_pct:.4f}",
     ]
     if result.kind == "day":
-        if result.canonical is None:
+        if result.canonical_pending:
+            lines.append("  canonical   not settled yet (too few blocks after the next midnight)")
+        elif result.canonical is None:
             lines.append("  canonical   same window, same price")
         else:
             c = result.canonical

@@ -10,7 +10,14 @@ use_writable_cache()  # before any kernel module imports numba
 
 from core.block_parser import RawBlock, WindowColumns, parse_blocks
 from core.engine import price_amounts, price_blocks, price_day, price_recent
-from core.errors import BlockParseError, ChainPriceError, PriceError, SourceError, WindowError
+from core.errors import (
+    BlockParseError,
+    ChainPriceError,
+    PriceError,
+    SourceError,
+    WindowError,
+    WindowNotSettledError,
+)
 from core.output_filter import Amounts, recorded_amounts
 from core.result import METHOD_VERSION, PriceResult
 from core.windows import (
@@ -35,6 +42,7 @@ __all__ = [
     "Window",
     "WindowColumns",
     "WindowError",
+    "WindowNotSettledError",
     "block_window",
     "canonical_day_window",
     "day_window",

@@ -39,7 +39,7 @@ ERR_NO_TX = 4
 
 ERROR_REASONS = {
     ERR_TRUNCATED: "data ends in the middle of a field (truncated block)",
-    ERR_BAD_COUNT: "a count or length is larger than the bytes left in the block",
+    ERR_BAD_COUNT: "a count or length runs past the end of the block (truncated or corrupt)",
     ERR_TRAILING: "bytes left over after the last transaction",
     ERR_NO_TX: "the block declares no transactions",
 }

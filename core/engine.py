@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from core.block_parser import RawBlock, parse_blocks
-from core.errors import WindowError
+from core.errors import WindowError, WindowNotSettledError
 from core.final_price import final_price
 from core.histogram import clean_histogram, raw_histogram
 from core.output_filter import Amounts, recorded_amounts
@@ -65,7 +65,10 @@ def price_day(headers: HeaderSource, fetch: BlockFetcher, day: dt.date) -> Price
     """The reference's price for ``day``, with the canonical window's price when it differs."""
     window = day_window(headers, day)
     result = price_blocks(fetch(window.start, window.end), window, "day", day)
-    canonical = canonical_day_window(headers, day)
+    try:
+        canonical = canonical_day_window(headers, day)
+    except WindowNotSettledError:
+        return replace(result, canonical_pending=True)
     if (canonical.start, canonical.end) == (window.start, window.end):
         return result
     other = price_blocks(fetch(canonical.start, canonical.end), canonical, "canonical_day", day)

@@ -30,6 +30,10 @@ class WindowError(ChainPriceError):
     """A block window that cannot be formed: date out of range, walk off the chain."""
 
 
+class WindowNotSettledError(WindowError):
+    """A canonical day boundary that later blocks could still move (too close to the tip)."""
+
+
 class PriceError(ChainPriceError):
     """A window whose amounts cannot give a price (too few, or a degenerate fit)."""
 

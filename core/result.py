@@ -22,7 +22,9 @@ class PriceResult:
     (our tip-independent day window) or ``"blocks"`` (the latest 144 blocks).
     A ``"day"`` result carries ``canonical`` when the canonical window for the
     same date holds other blocks; when the windows agree so do the prices and
-    ``canonical`` is ``None``.
+    ``canonical`` is ``None``. Shortly after a day ends its canonical end may
+    not be settled yet: ``canonical_pending`` is then true and ``canonical``
+    is ``None`` until a later run.
     """
 
     kind: WindowKind
@@ -39,6 +41,7 @@ class PriceResult:
     points: PricePoints
     method_version: str = METHOD_VERSION
     canonical: PriceResult | None = None
+    canonical_pending: bool = False
 
     @property
     def n_blocks(self) -> int:

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from core.errors import WindowError
+from core.errors import WindowError, WindowNotSettledError
 
 BLOCKS_PER_DAY = 144
 SECONDS_PER_DAY = 86400
@@ -53,6 +53,10 @@ def midnight(day: dt.date) -> int:
 
 def utc_date(unix_time: int) -> dt.date:
     return dt.datetime.fromtimestamp(unix_time, dt.UTC).date()
+
+
+def utc_iso(unix_time: int) -> str:
+    return dt.datetime.fromtimestamp(unix_time, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 class _Recorder:
@@ -145,8 +149,9 @@ def _first_at_or_after(rec: _Recorder, m: int, guess: int) -> int:
     while run < MTP_SPAN:
         h += 1
         if h > rec.tip:
-            raise WindowError(
-                f"the first block at or after {m} is not settled yet at tip {rec.tip}"
+            raise WindowNotSettledError(
+                f"the first block stamped at or after {utc_iso(m)} is not settled yet at tip "
+                f"{rec.tip}: {MTP_SPAN} blocks in a row stamped after it are needed"
             )
         if rec.time(h) < m:
             last_before = h

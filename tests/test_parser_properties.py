@@ -5,13 +5,12 @@ error type (``BlockParseError``) naming the height and byte offset; never an
 ``IndexError``, never a hang, never a silently wrong count. Seeds are real
 blocks: mainnet 831802 (2.4 MB, 2107 transactions) and small golden blocks.
 Every expectation about a seed block comes from an independent pure-Python
-reading of the wire format below, not from the parser under test.
+reading of the wire format (tests/plain_reader.py), not from the parser under test.
 """
 
 from __future__ import annotations
 
 import gzip
-import hashlib
 import itertools
 import json
 import subprocess
@@ -24,6 +23,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from plain_reader import Block, merkle, read_block, read_compact_size, read_tx, sha256d
 
 import core
 from core.block_parser import RawBlock, WindowColumns, parse_blocks
@@ -37,88 +37,6 @@ MAINNET_HEIGHT = 831802
 # and one whose count is 2 mod 4 (both legacy and segwit transactions inside).
 GOLDEN_SEEDS = (("g2_97k", 872530), ("g1_42k", 834381), ("g3_150k", 885352))
 SMALL_SEEDS = tuple(h for _, h in GOLDEN_SEEDS)
-
-
-# --- independent reading of the wire format ----------------------------------------------
-
-
-def sha256d(data: bytes) -> bytes:
-    """Double SHA-256, via hashlib (independent of core.sha256d)."""
-    return hashlib.sha256(hashlib.sha256(data).digest()).digest()
-
-
-def read_compact_size(data: bytes, p: int) -> tuple[int, int]:
-    """(value, next offset) of the CompactSize at ``p``; IndexError if cut short."""
-    first = data[p]
-    if first < 0xFD:
-        return first, p + 1
-    width = {0xFD: 2, 0xFE: 4, 0xFF: 8}[first]
-    if p + 1 + width > len(data):
-        raise IndexError(p)
-    return int.from_bytes(data[p + 1 : p + 1 + width], "little"), p + 1 + width
-
-
-@dataclass(frozen=True)
-class TxLayout:
-    start: int
-    n_in: int
-    n_out: int
-    values: tuple[int, ...]
-    prevouts: tuple[tuple[bytes, int], ...]
-    txid: bytes  # internal byte order
-
-
-@dataclass(frozen=True)
-class BlockLayout:
-    """What a correct parser must report, plus where the structural fields are."""
-
-    txs: tuple[TxLayout, ...]
-    count_offsets: tuple[int, ...]  # every CompactSize: tx, input, output, witness counts, lengths
-    witness_data: tuple[tuple[int, int], ...]  # [start, end) of witness item payloads
-
-
-def block_layout(data: bytes) -> BlockLayout:
-    """Pure-Python walk of a valid block (slow but obviously right)."""
-    counts: list[int] = [80]
-    witness: list[tuple[int, int]] = []
-    ntx, p = read_compact_size(data, 80)
-    txs = []
-    for _ in range(ntx):
-        start = p
-        segwit = data[p + 4 : p + 6] == b"\x00\x01"
-        p += 6 if segwit else 4
-        body = p
-        counts.append(p)
-        n_in, p = read_compact_size(data, p)
-        prevouts = []
-        for _ in range(n_in):
-            prevouts.append((data[p : p + 32], int.from_bytes(data[p + 32 : p + 36], "little")))
-            counts.append(p + 36)
-            slen, p = read_compact_size(data, p + 36)
-            p += slen + 4
-        counts.append(p)
-        n_out, p = read_compact_size(data, p)
-        values = []
-        for _ in range(n_out):
-            values.append(int.from_bytes(data[p : p + 8], "little"))
-            counts.append(p + 8)
-            slen, p = read_compact_size(data, p + 8)
-            p += slen
-        body_end = p
-        if segwit:
-            for _ in range(n_in):
-                counts.append(p)
-                items, p = read_compact_size(data, p)
-                for _ in range(items):
-                    counts.append(p)
-                    ilen, p = read_compact_size(data, p)
-                    witness.append((p, p + ilen))
-                    p += ilen
-        p += 4
-        stripped = data[start : start + 4] + data[body:body_end] + data[p - 4 : p]
-        txs.append(TxLayout(start, n_in, n_out, tuple(values), tuple(prevouts), sha256d(stripped)))
-    assert p == len(data), "seed block must be exactly one block"
-    return BlockLayout(tuple(txs), tuple(counts), tuple(witness))
 
 
 @cache
@@ -145,9 +63,9 @@ def mainnet_block() -> bytes:
 
 
 @cache
-def layout_of(height: int) -> BlockLayout:
+def layout_of(height: int) -> Block:
     """Independent reading of a seed block (cached: the mainnet one takes ~40 ms)."""
-    return block_layout(mainnet_block() if height == MAINNET_HEIGHT else golden_block(height))
+    return read_block(mainnet_block() if height == MAINNET_HEIGHT else golden_block(height))
 
 
 def block_bytes(height: int) -> bytes:
@@ -164,7 +82,7 @@ def parsed(height: int) -> WindowColumns:
 # --- assertions ------------------------------------------------------------------------
 
 
-def assert_same_transactions(got: WindowColumns, want: BlockLayout) -> None:
+def assert_same_transactions(got: WindowColumns, want: Block) -> None:
     """Counts, values, outpoints and txids all equal to the independent reading."""
     assert got.n_transactions == len(want.txs)
     assert got.tx_n_in.tolist() == [t.n_in for t in want.txs]
@@ -369,16 +287,6 @@ def test_duplicated_trailing_transactions_are_refused(height: int, n_dup: int) -
 # --- small blocks assembled from real transactions -----------------------------------------
 
 
-def merkle(txids: list[bytes]) -> bytes:
-    """Bitcoin merkle root, the textbook way."""
-    level = list(txids)
-    while len(level) > 1:
-        if len(level) % 2:
-            level.append(level[-1])
-        level = [sha256d(level[i] + level[i + 1]) for i in range(0, len(level), 2)]
-    return level[0]
-
-
 def real_transactions(height: int) -> list[tuple[bytes, bool]]:
     """(raw bytes, is segwit) of each transaction of a golden seed block."""
     data = golden_block(height)
@@ -390,14 +298,8 @@ def real_transactions(height: int) -> list[tuple[bytes, bool]]:
 def assemble(height: int, txs: list[bytes]) -> bytes:
     """A valid block: the seed's header with the merkle root of ``txs``, then ``txs``."""
     header = golden_block(height)[:80]
-    root = merkle([block_layout_txid(tx) for tx in txs])
+    root = merkle([read_tx(tx).txid for tx in txs])
     return header[:36] + root + header[68:] + bytes([len(txs)]) + b"".join(txs)
-
-
-def block_layout_txid(tx: bytes) -> bytes:
-    """txid of one raw transaction, through the independent block reading."""
-    fake = bytes(80) + b"\x01" + tx
-    return block_layout(fake).txs[0].txid
 
 
 PARSE_MANY = r"""
@@ -444,7 +346,7 @@ def test_small_blocks_with_legacy_transactions_parse_the_same_every_time() -> No
         timeout=240,
     )
     assert child.returncode == 0, f"exit {child.returncode} (-11: crashed)\n{child.stderr[-2000:]}"
-    want = [" ".join(t.txid[::-1].hex() for t in block_layout(b).txs) for b in blocks]
+    want = [" ".join(t.txid[::-1].hex() for t in read_block(b).txs) for b in blocks]
     assert child.stdout.split("\n")[: len(blocks)] == want
 
 

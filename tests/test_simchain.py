@@ -1,19 +1,20 @@
 """The simulated chain obeys Bitcoin's block and transaction rules, and carries its price.
 
-Blocks are checked with a small independent byte walk (hashlib only), so a
-bug shared by the generator and the project's parser cannot hide here.
+Blocks are checked with a small independent byte walk (tests/plain_reader.py,
+hashlib only), so a bug shared by the generator and the project's parser cannot
+hide here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import itertools
 import statistics
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 import pytest
+from plain_reader import Block, Tx, merkle, read_block, sha256d
 
 from simchain import (
     ChainSpec,
@@ -28,114 +29,6 @@ from simchain.amounts import USD_AMOUNTS
 
 NULL_TXID = bytes(32)
 COMMITMENT_PREFIX = bytes.fromhex("6a24aa21a9ed")
-
-
-def sha256d(data: bytes) -> bytes:
-    return hashlib.sha256(hashlib.sha256(data).digest()).digest()
-
-
-def merkle(leaves: list[bytes]) -> bytes:
-    level = list(leaves)
-    while len(level) > 1:
-        if len(level) % 2:
-            level.append(level[-1])
-        level = [sha256d(level[i] + level[i + 1]) for i in range(0, len(level), 2)]
-    return level[0]
-
-
-@dataclass
-class Tx:
-    raw: bytes
-    segwit: bool
-    version: int
-    prevouts: list[tuple[bytes, int]] = field(default_factory=list)
-    script_sigs: list[bytes] = field(default_factory=list)
-    values: list[int] = field(default_factory=list)
-    scripts: list[bytes] = field(default_factory=list)
-    witness: list[list[bytes]] = field(default_factory=list)
-    txid: bytes = b""
-    wtxid: bytes = b""
-
-
-@dataclass
-class Block:
-    header: bytes
-    txs: list[Tx]
-
-    @property
-    def prev(self) -> bytes:
-        return self.header[4:36]
-
-    @property
-    def merkle_root(self) -> bytes:
-        return self.header[36:68]
-
-    @property
-    def time(self) -> int:
-        return int.from_bytes(self.header[68:72], "little")
-
-
-class Reader:
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self.pos = 0
-
-    def take(self, n: int) -> bytes:
-        assert self.pos + n <= len(self.data), "truncated"
-        out = self.data[self.pos : self.pos + n]
-        self.pos += n
-        return out
-
-    def uint(self, n: int) -> int:
-        return int.from_bytes(self.take(n), "little")
-
-    def varint(self) -> int:
-        first = self.uint(1)
-        if first < 0xFD:
-            return first
-        value = self.uint({0xFD: 2, 0xFE: 4, 0xFF: 8}[first])
-        assert value >= {0xFD: 0xFD, 0xFE: 0x10000, 0xFF: 0x100000000}[first], "non-minimal"
-        return value
-
-
-def read_tx(r: Reader) -> Tx:
-    start = r.pos
-    version = r.uint(4)
-    segwit = r.data[r.pos : r.pos + 2] == b"\x00\x01"
-    if segwit:
-        r.take(2)
-    body_start = r.pos
-    tx = Tx(raw=b"", segwit=segwit, version=version)
-    for _ in range(r.varint()):
-        tx.prevouts.append((r.take(32), r.uint(4)))
-        tx.script_sigs.append(r.take(r.varint()))
-        r.take(4)
-    n_out = r.varint()
-    assert n_out > 0
-    for _ in range(n_out):
-        tx.values.append(r.uint(8))
-        tx.scripts.append(r.take(r.varint()))
-    body_end = r.pos
-    if segwit:
-        for _ in tx.prevouts:
-            tx.witness.append([r.take(r.varint()) for _ in range(r.varint())])
-        assert any(tx.witness), "a segwit serialization needs a witness"
-    r.take(4)
-    tx.raw = r.data[start : r.pos]
-    locktime = r.data[r.pos - 4 : r.pos]
-    non_witness = tx.raw[:4] + r.data[body_start:body_end] + locktime
-    tx.txid = sha256d(non_witness)
-    tx.wtxid = sha256d(tx.raw)
-    return tx
-
-
-def read_block(data: bytes) -> Block:
-    r = Reader(data)
-    header = r.take(80)
-    n = r.varint()
-    txs = [read_tx(r) for _ in range(n)]
-    assert r.pos == len(data), "trailing bytes"
-    return Block(header, txs)
 
 
 def is_coinbase(tx: Tx) -> bool:

@@ -11,16 +11,7 @@ import numpy as np
 
 from core.block_parser import RawBlock
 from core.sha256d import double_sha256, merkle_root
-
-
-def compact_size(n: int) -> bytes:
-    if n < 0xFD:
-        return bytes([n])
-    if n <= 0xFFFF:
-        return b"\xfd" + n.to_bytes(2, "little")
-    if n <= 0xFFFFFFFF:
-        return b"\xfe" + n.to_bytes(4, "little")
-    return b"\xff" + n.to_bytes(8, "little")
+from simchain.scripts import compact_size
 
 
 @dataclass
