@@ -60,9 +60,11 @@ def worker(path: Path, repeat: int) -> None:
         t2 = time.perf_counter()
         parse_times.append(t1 - t0)
         whole_times.append(t2 - t1)
+    rss_peak = _peak_rss_mb()  # before the per-step breakdown, which holds extra copies
     print(
         json.dumps(
             {
+                "stages": _stages(blocks, window),
                 "bytes": cols.n_bytes,
                 "transactions": cols.n_transactions,
                 "blocks": int(cols.block_height.size),
@@ -72,10 +74,55 @@ def worker(path: Path, repeat: int) -> None:
                 "parse": parse_times,
                 "whole": whole_times,
                 "rss_input_mb": rss_input,
-                "rss_peak_mb": _peak_rss_mb(),
+                "rss_peak_mb": rss_peak,
             }
         )
     )
+
+
+def _stages(blocks: list, window) -> dict[str, float]:
+    """Seconds of each step on its own (best of three), to show where the time goes."""
+    import numpy as np
+
+    from core import parse_blocks
+    from core.block_walk import walk_block
+    from core.final_price import final_price
+    from core.histogram import clean_histogram, raw_histogram
+    from core.output_filter import kept_transactions, recorded_amounts
+    from core.price_points import price_points
+    from core.rough_price import rough_price
+    from core.sha256d import double_sha256_spans, merkle_tree
+
+    bufs = [np.frombuffer(b.data, np.uint8) for b in blocks]
+    for buf in bufs:
+        buf.flags.writeable = False
+    cols = parse_blocks(blocks)
+    amounts = recorded_amounts(cols)
+    hist = clean_histogram(raw_histogram(amounts.btc))
+    rough = rough_price(hist).rough
+    points = price_points(amounts, rough)
+    walks = [walk_block(b) for b in bufs]
+    pairs = list(zip(bufs, walks, strict=True))
+    txids = [double_sha256_spans(b, w.spans) for b, w in pairs]
+    steps = {
+        "byte walk": lambda: [walk_block(b) for b in bufs],
+        "txids": lambda: [double_sha256_spans(b, w.spans) for b, w in pairs],
+        "merkle roots": lambda: [merkle_tree(t) for t in txids],
+        "same-window lookup and filters": lambda: kept_transactions(cols),
+        "histogram": lambda: clean_histogram(raw_histogram(amounts.btc)),
+        "rough price": lambda: rough_price(hist),
+        "price points": lambda: price_points(amounts, rough),
+        "final price": lambda: final_price(points, rough, window.start, window.end - 1),
+    }
+    out = {}
+    for name, step in steps.items():
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            step()
+            times.append(time.perf_counter() - t0)
+        out[name] = min(times)
+    return out
 
 
 def _row(name: str, seconds: list[float], n_bytes: int, n_tx: int) -> str:
@@ -122,6 +169,8 @@ def full_day(repeat: int) -> None:
     )
     print(_row("parse+filter", figures["parse"], n_bytes, n_tx))
     print(_row("whole", figures["whole"], n_bytes, n_tx))
+    stages = ", ".join(f"{name} {sec:.3f} s" for name, sec in figures["stages"].items())
+    print(f"where the time goes (each step alone, best of three): {stages}")
     print(
         f"peak RSS {figures['rss_peak_mb']:.0f} MB "
         f"(of which {figures['rss_input_mb']:.0f} MB is the interpreter and the raw blocks)"

@@ -98,7 +98,7 @@ def _offsets(counts: np.ndarray) -> np.ndarray:
     return out
 
 
-def parse_blocks(blocks: Sequence[RawBlock], *, verify_merkle: bool = True) -> WindowColumns:
+def parse_blocks(blocks: Sequence[RawBlock]) -> WindowColumns:
     """Parse the blocks of a window (strictly increasing heights) into columns.
 
     Raises ``BlockParseError`` naming the height and byte offset of the first
@@ -123,16 +123,15 @@ def parse_blocks(blocks: Sequence[RawBlock], *, verify_merkle: bool = True) -> W
             raise BlockParseError(height, walk.error_offset, ERROR_REASONS[walk.status])
         txid = double_sha256_spans(buf, walk.spans)
         header = bytes(buf[:80])
-        if verify_merkle:
-            root, mutated = merkle_tree(txid)
-            if root != header[36:68]:
-                raise BlockParseError(
-                    height, 36, "the merkle root in the header does not match the transactions"
-                )
-            if mutated:
-                raise BlockParseError(
-                    height, HEADER_SIZE, "repeated transactions (a mutated merkle tree)"
-                )
+        root, mutated = merkle_tree(txid)
+        if root != header[36:68]:
+            raise BlockParseError(
+                height, 36, "the merkle root in the header does not match the transactions"
+            )
+        if mutated:
+            raise BlockParseError(
+                height, HEADER_SIZE, "repeated transactions (a mutated merkle tree)"
+            )
         if heights and heights[-1] == height - 1 and header[4:36] != hashes[-1]:
             raise BlockParseError(
                 height, 4, f"previous-block hash does not match block {height - 1}"

@@ -1,4 +1,5 @@
-"""Cloud function entry points: each wires a node adapter, the engine and the lake.
+"""Home of the cloud function entry points.
 
-They hold no computation of their own; the engine is ``core``.
+Each will only wire a node adapter, the engine (``core``) and the lake
+together; none exists yet, as the engine comes first.
 """

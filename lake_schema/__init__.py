@@ -1,1 +1,1 @@
-"""Schemas of the Parquet lake: the tables results are written to and read from."""
+"""Home of the Parquet lake's table schemas (none yet: the engine comes first)."""

@@ -314,11 +314,9 @@ for round_ in range(300):
         junk = np.full(size, 0xFF, np.uint8)
         del junk
     for i, block in enumerate(blocks):
-        for verify in (True, False):
-            cols = parse_blocks([RawBlock(1000 + i, block)], verify_merkle=verify)
-            got = cols.txids_hex()
-            if first.setdefault(i, got) != got:
-                sys.exit(f"block {i}: txids changed between parses")
+        got = parse_blocks([RawBlock(1000 + i, block)]).txids_hex()
+        if first.setdefault(i, got) != got:
+            sys.exit(f"block {i}: txids changed between parses")
 print("\n".join(" ".join(first[i]) for i in range(len(blocks))))
 """
 
