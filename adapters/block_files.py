@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import re
 from pathlib import Path
+from typing import IO
 
 from core.block_parser import RawBlock
 from core.errors import SourceError
@@ -32,7 +33,7 @@ class BlockFiles:
             raise SourceError(f"no <height>.bin or <height>.bin.gz files in {self.folder}")
         self._times: dict[int, int] = {}
 
-    def _open(self, height: int):
+    def _open(self, height: int) -> IO[bytes]:
         try:
             path = self._paths[height]
         except KeyError:
