@@ -8,7 +8,14 @@ from core.numba_setup import use_writable_cache
 
 use_writable_cache()  # before any kernel module imports numba
 
-from core.block_parser import RawBlock, WindowColumns, parse_blocks
+from core.block_parser import (
+    ParsedBlock,
+    RawBlock,
+    WindowColumns,
+    combine_blocks,
+    parse_block,
+    parse_blocks,
+)
 from core.engine import price_amounts, price_blocks, price_day, price_recent
 from core.errors import (
     BlockParseError,
@@ -35,6 +42,7 @@ __all__ = [
     "BlockParseError",
     "ChainPriceError",
     "HeaderSource",
+    "ParsedBlock",
     "PriceError",
     "PriceResult",
     "RawBlock",
@@ -45,8 +53,10 @@ __all__ = [
     "WindowNotSettledError",
     "block_window",
     "canonical_day_window",
+    "combine_blocks",
     "day_window",
     "latest_day",
+    "parse_block",
     "parse_blocks",
     "price_amounts",
     "price_blocks",

@@ -9,7 +9,8 @@ with the height and byte offset, instead of silently changing a price.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -23,6 +24,7 @@ from core.block_walk import (
     FLAG_SEGWIT,
     HEADER_SIZE,
     OK,
+    BlockWalk,
     walk_block,
 )
 from core.errors import BlockParseError
@@ -98,77 +100,106 @@ def _offsets(counts: np.ndarray) -> np.ndarray:
     return out
 
 
-def parse_blocks(blocks: Sequence[RawBlock]) -> WindowColumns:
+@dataclass(frozen=True)
+class ParsedBlock:
+    """One block walked, hashed and checked on its own.
+
+    Parsing block by block lets a fetcher parse each block as it arrives (the
+    kernels release the GIL) and refetch a block that fails its checks; the
+    chain-level check (previous-hash links) waits for ``combine_blocks``.
+    """
+
+    height: int
+    header: bytes  # the 80-byte header
+    block_hash: bytes  # internal byte order
+    walk: BlockWalk
+    txid: np.ndarray  # uint8 (T, 32)
+    n_bytes: int
+
+    @property
+    def time(self) -> int:
+        return int.from_bytes(self.header[68:72], "little")
+
+    @property
+    def prev_hash(self) -> bytes:
+        return self.header[4:36]
+
+    @property
+    def n_transactions(self) -> int:
+        return int(self.walk.n_in.size)
+
+
+def parse_block(height: int, data: bytes | bytearray | memoryview) -> ParsedBlock:
+    """Walk one block and check its transactions against the header's merkle root.
+
+    Raises ``BlockParseError`` naming the height and byte offset when the block
+    is malformed, truncated, or its transactions do not hash to the header.
+    """
+    buf = np.frombuffer(data, np.uint8)
+    buf.flags.writeable = False  # one compiled specialisation for bytes and bytearray
+    walk = walk_block(buf)
+    if walk.status != OK:
+        raise BlockParseError(height, walk.error_offset, ERROR_REASONS[walk.status])
+    txid = double_sha256_spans(buf, walk.spans)
+    header = bytes(buf[:HEADER_SIZE])
+    root, mutated = merkle_tree(txid)
+    if root != header[36:68]:
+        raise BlockParseError(
+            height, 36, "the merkle root in the header does not match the transactions"
+        )
+    if mutated:
+        raise BlockParseError(height, HEADER_SIZE, "repeated transactions (a mutated merkle tree)")
+    return ParsedBlock(height, header, double_sha256(header), walk, txid, int(buf.size))
+
+
+def combine_blocks(blocks: Sequence[ParsedBlock]) -> WindowColumns:
+    """Join parsed blocks (strictly increasing heights) into one window's columns.
+
+    Raises ``BlockParseError`` when heights go backwards or a block does not
+    link to the block one height below it.
+    """
+    for before, block in itertools.pairwise(blocks):
+        if block.height <= before.height:
+            raise BlockParseError(
+                block.height, 0, f"blocks out of order: {block.height} after {before.height}"
+            )
+        if block.height == before.height + 1 and block.prev_hash != before.block_hash:
+            raise BlockParseError(
+                block.height, 4, f"previous-block hash does not match block {before.height}"
+            )
+
+    def cat(column: Callable[[ParsedBlock], np.ndarray], empty: np.ndarray) -> np.ndarray:
+        return np.concatenate([column(b) for b in blocks]) if blocks else empty
+
+    tx_n_in = cat(lambda b: b.walk.n_in, np.empty(0, np.int32))
+    tx_n_out = cat(lambda b: b.walk.n_out, np.empty(0, np.int32))
+    block_height = np.array([b.height for b in blocks], np.int64)
+    block_time = np.array([b.time for b in blocks], np.int64)
+    outs = np.array([b.walk.value.size for b in blocks], np.int64)
+    return WindowColumns(
+        block_height=block_height,
+        block_time=block_time,
+        block_hash=np.frombuffer(b"".join(b.block_hash for b in blocks), np.uint8).reshape(-1, 32),
+        block_tx_start=_offsets(np.array([b.n_transactions for b in blocks], np.int64)),
+        tx_n_in=tx_n_in,
+        tx_n_out=tx_n_out,
+        tx_flags=cat(lambda b: b.walk.flags, np.empty(0, np.uint8)),
+        txid=cat(lambda b: b.txid, np.empty((0, 32), np.uint8)),
+        tx_in_start=_offsets(tx_n_in),
+        tx_out_start=_offsets(tx_n_out),
+        in_prev_txid=cat(lambda b: b.walk.prev_txid, np.empty((0, 32), np.uint8)),
+        in_prev_vout=cat(lambda b: b.walk.prev_vout, np.empty(0, np.uint32)),
+        out_value=cat(lambda b: b.walk.value, np.empty(0, np.uint64)),
+        out_height=np.repeat(block_height, outs),
+        out_time=np.repeat(block_time, outs),
+        n_bytes=sum(b.n_bytes for b in blocks),
+    )
+
+
+def parse_blocks(blocks: Iterable[RawBlock]) -> WindowColumns:
     """Parse the blocks of a window (strictly increasing heights) into columns.
 
     Raises ``BlockParseError`` naming the height and byte offset of the first
     malformed, truncated or inconsistent block.
     """
-    parts: dict[str, list[np.ndarray]] = {
-        k: [] for k in ("n_in", "n_out", "flags", "txid", "prev", "vout", "value")
-    }
-    heights: list[int] = []
-    times: list[int] = []
-    hashes: list[bytes] = []
-    tx_counts: list[int] = []
-    out_counts: list[int] = []
-    n_bytes = 0
-    for height, data in blocks:
-        if heights and height <= heights[-1]:
-            raise BlockParseError(height, 0, f"blocks out of order: {height} after {heights[-1]}")
-        buf = np.frombuffer(data, np.uint8)
-        buf.flags.writeable = False  # one compiled specialisation for bytes and bytearray
-        walk = walk_block(buf)
-        if walk.status != OK:
-            raise BlockParseError(height, walk.error_offset, ERROR_REASONS[walk.status])
-        txid = double_sha256_spans(buf, walk.spans)
-        header = bytes(buf[:80])
-        root, mutated = merkle_tree(txid)
-        if root != header[36:68]:
-            raise BlockParseError(
-                height, 36, "the merkle root in the header does not match the transactions"
-            )
-        if mutated:
-            raise BlockParseError(
-                height, HEADER_SIZE, "repeated transactions (a mutated merkle tree)"
-            )
-        if heights and heights[-1] == height - 1 and header[4:36] != hashes[-1]:
-            raise BlockParseError(
-                height, 4, f"previous-block hash does not match block {height - 1}"
-            )
-        heights.append(height)
-        times.append(int.from_bytes(header[68:72], "little"))
-        hashes.append(double_sha256(header))
-        tx_counts.append(walk.n_in.size)
-        out_counts.append(walk.value.size)
-        n_bytes += buf.size
-        columns = (walk.n_in, walk.n_out, walk.flags, txid, walk.prev_txid, walk.prev_vout)
-        for key, arr in zip(parts, (*columns, walk.value), strict=True):
-            parts[key].append(arr)
-
-    def cat(key: str, empty: np.ndarray) -> np.ndarray:
-        return np.concatenate(parts[key]) if parts[key] else empty
-
-    tx_n_in = cat("n_in", np.empty(0, np.int32))
-    tx_n_out = cat("n_out", np.empty(0, np.int32))
-    block_height = np.array(heights, np.int64)
-    block_time = np.array(times, np.int64)
-    outs = np.array(out_counts, np.int64)
-    return WindowColumns(
-        block_height=block_height,
-        block_time=block_time,
-        block_hash=np.frombuffer(b"".join(hashes), np.uint8).reshape(-1, 32),
-        block_tx_start=_offsets(np.array(tx_counts, np.int64)),
-        tx_n_in=tx_n_in,
-        tx_n_out=tx_n_out,
-        tx_flags=cat("flags", np.empty(0, np.uint8)),
-        txid=cat("txid", np.empty((0, 32), np.uint8)),
-        tx_in_start=_offsets(tx_n_in),
-        tx_out_start=_offsets(tx_n_out),
-        in_prev_txid=cat("prev", np.empty((0, 32), np.uint8)),
-        in_prev_vout=cat("vout", np.empty(0, np.uint32)),
-        out_value=cat("value", np.empty(0, np.uint64)),
-        out_height=np.repeat(block_height, outs),
-        out_time=np.repeat(block_time, outs),
-        n_bytes=n_bytes,
-    )
+    return combine_blocks([parse_block(height, data) for height, data in blocks])

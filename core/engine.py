@@ -7,10 +7,10 @@ blocks; nothing here touches a network or a disk.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from core.block_parser import RawBlock, parse_blocks
+from core.block_parser import ParsedBlock, RawBlock, combine_blocks, parse_block
 from core.errors import WindowError, WindowNotSettledError
 from core.final_price import final_price
 from core.histogram import clean_histogram, raw_histogram
@@ -20,8 +20,12 @@ from core.result import PriceResult, WindowKind
 from core.rough_price import rough_price
 from core.windows import HeaderSource, Window, block_window, canonical_day_window, day_window
 
-BlockFetcher = Callable[[int, int], Sequence[RawBlock]]
-"""Returns the raw blocks of heights ``[start, end)`` in order."""
+BlockFetcher = Callable[[int, int], Iterable[RawBlock | ParsedBlock]]
+"""Yields the blocks of heights ``[start, end)`` in order, raw or already parsed.
+
+A fetcher that parses each block as it arrives (``parse_block``) overlaps
+parsing with downloading and can refetch a block that fails its checks.
+"""
 
 
 def price_amounts(
@@ -49,16 +53,20 @@ def price_amounts(
 
 
 def price_blocks(
-    blocks: Sequence[RawBlock], window: Window, kind: WindowKind, day: dt.date | None = None
+    blocks: Iterable[RawBlock | ParsedBlock],
+    window: Window,
+    kind: WindowKind,
+    day: dt.date | None = None,
 ) -> PriceResult:
-    """The whole computation over the raw blocks of one window."""
-    heights = [b.height for b in blocks]
+    """The whole computation over the blocks of one window."""
+    parsed = [b if isinstance(b, ParsedBlock) else parse_block(*b) for b in blocks]
+    heights = [b.height for b in parsed]
     if heights != list(range(window.start, window.end)):
         raise WindowError(
             f"expected the blocks [{window.start}, {window.end}), got {len(heights)} blocks"
             + (f" from {heights[0]} to {heights[-1]}" if heights else "")
         )
-    return price_amounts(recorded_amounts(parse_blocks(blocks)), window, kind, day)
+    return price_amounts(recorded_amounts(combine_blocks(parsed)), window, kind, day)
 
 
 def price_day(headers: HeaderSource, fetch: BlockFetcher, day: dt.date) -> PriceResult:
