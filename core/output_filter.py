@@ -28,31 +28,46 @@ class Amounts:
         return int(self.btc.size)
 
 
-def kept_transactions(cols: WindowColumns) -> np.ndarray:
-    """Boolean per transaction: passes every filter of section 2.
-
-    The same-window lookup, the only costly filter, runs only on transactions
-    that pass the others.
-    """
-    candidate = (
+def candidate_transactions(cols: WindowColumns) -> np.ndarray:
+    """Boolean per transaction: passes the filters of section 2 that ignore the window."""
+    return (
         (cols.tx_n_in <= MAX_INPUTS)
         & (cols.tx_n_out == OUTPUTS)
         & ~cols.is_coinbase
         & ~cols.has_op_return
         & ~cols.has_large_witness
     )
+
+
+def kept_transactions(cols: WindowColumns) -> np.ndarray:
+    """Boolean per transaction: passes every filter of section 2.
+
+    The same-window lookup, the only costly filter, runs only on transactions
+    that pass the others.
+    """
+    candidate = candidate_transactions(cols)
     return candidate & ~same_window_spends(
         cols.txid, cols.in_prev_txid, cols.tx_in_start, candidate
     )
 
 
+def in_range(btc: np.ndarray) -> np.ndarray:
+    """Amounts the reference records: ``1e-5 < v < 1e5`` BTC."""
+    return (btc > MIN_BTC) & (btc < MAX_BTC)
+
+
+def to_btc(sats: np.ndarray) -> np.ndarray:
+    """``sats / 1e8`` as the reference's float division."""
+    return sats.astype(np.float64) / 1e8
+
+
 def recorded_amounts(cols: WindowColumns) -> Amounts:
     """Outputs of kept transactions with ``1e-5 < sats / 1e8 < 1e5``, in order."""
     from_kept = np.repeat(kept_transactions(cols), cols.tx_n_out)
-    btc = cols.out_value[from_kept].astype(np.float64) / 1e8
-    in_range = (btc > MIN_BTC) & (btc < MAX_BTC)
+    btc = to_btc(cols.out_value[from_kept])
+    keep = in_range(btc)
     return Amounts(
-        btc=btc[in_range],
-        height=cols.out_height[from_kept][in_range],
-        time=cols.out_time[from_kept][in_range],
+        btc=btc[keep],
+        height=cols.out_height[from_kept][keep],
+        time=cols.out_time[from_kept][keep],
     )
