@@ -69,18 +69,28 @@ def price_blocks(
     return price_amounts(recorded_amounts(combine_blocks(parsed)), window, kind, day)
 
 
-def price_day(headers: HeaderSource, fetch: BlockFetcher, day: dt.date) -> PriceResult:
+WindowPricer = Callable[[Window, WindowKind, dt.date | None], PriceResult]
+"""Prices one window: from raw blocks (``price_blocks``) or from lake rows."""
+
+
+def price_day_with(headers: HeaderSource, price_window: WindowPricer, day: dt.date) -> PriceResult:
     """The reference's price for ``day``, with the canonical window's price when it differs."""
     window = day_window(headers, day)
-    result = price_blocks(fetch(window.start, window.end), window, "day", day)
+    result = price_window(window, "day", day)
     try:
         canonical = canonical_day_window(headers, day)
     except WindowNotSettledError:
         return replace(result, canonical_pending=True)
     if (canonical.start, canonical.end) == (window.start, window.end):
         return result
-    other = price_blocks(fetch(canonical.start, canonical.end), canonical, "canonical_day", day)
-    return replace(result, canonical=other)
+    return replace(result, canonical=price_window(canonical, "canonical_day", day))
+
+
+def price_day(headers: HeaderSource, fetch: BlockFetcher, day: dt.date) -> PriceResult:
+    """The reference's price for ``day`` from the node's blocks (see ``price_day_with``)."""
+    return price_day_with(
+        headers, lambda w, kind, d: price_blocks(fetch(w.start, w.end), w, kind, d), day
+    )
 
 
 def price_recent(headers: HeaderSource, fetch: BlockFetcher) -> PriceResult:
