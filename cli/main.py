@@ -1,24 +1,14 @@
-"""The ``chainprice`` command: wires a chain source to the engine and prints the result."""
+"""The ``chainprice`` command: each subcommand wires adapters to the engine or the lake."""
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import sys
 from collections.abc import Sequence
 
-from adapters.block_files import BlockFiles
-from adapters.memory_chain import MemoryChain
-from cli.render import summary, text
-from core import ChainPriceError, latest_day, price_day, price_recent
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+from cli.lake_commands import add_lake_parsers
+from cli.price_command import add_price_parser
+from core import ChainPriceError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,50 +16,32 @@ def _parser() -> argparse.ArgumentParser:
         prog="chainprice", description="Exchange-free BTC/USD price read from the chain itself."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    price = commands.add_parser(
-        "price",
-        help="price one UTC day or the latest 144 blocks",
-        description="Without --chain, prices the built-in simulated chain (generated in memory).",
-    )
-    price.add_argument("--chain", help="folder of raw blocks named <height>.bin or .bin.gz")
-    which = price.add_mutually_exclusive_group()
-    which.add_argument("--date", type=_date, help="UTC day (default: the latest closed day)")
-    which.add_argument("--recent", action="store_true", help="the latest 144 blocks instead")
-    price.add_argument("--json", action="store_true", help="print JSON instead of text")
-    price.add_argument("--points", action="store_true", help="include intraday points in JSON")
+    add_price_parser(commands)
+    add_lake_parsers(commands)
+    _add_node_sim_parser(commands)
     return parser
 
 
-def _run_price(args: argparse.Namespace) -> None:
-    planted = None
-    if args.chain:
-        source: BlockFiles | MemoryChain = BlockFiles(args.chain)
-    else:
-        from simchain import compact_day, generate_chain
+def _add_node_sim_parser(commands: argparse._SubParsersAction) -> None:
+    from nodesim.cli import add_arguments, run
 
-        sim = generate_chain(compact_day())
-        source = MemoryChain(dict(zip(sim.heights, sim.blocks, strict=True)))
-    if args.recent:
-        result = price_recent(source, source.fetch)
-    else:
-        day = args.date or latest_day(source)
-        result = price_day(source, source.fetch, day)
-        if not args.chain:
-            planted = sim.planted_mean(day)
-    if args.json:
-        print(json.dumps(summary(result, with_points=args.points), indent=2))
-    else:
-        print(text(result, planted))
+    sim = commands.add_parser(
+        "node-sim",
+        help="serve a simulated chain as Bitcoin Core RPC/REST, Esplora and a price API",
+    )
+    add_arguments(sim)
+    sim.set_defaults(run=lambda args: run(args))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command == "price":
-            _run_price(args)
+        args.run(args)
     except ChainPriceError as exc:
         print(f"chainprice: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        return 130
     return 0
 
 

@@ -24,7 +24,7 @@ from lake_schema import day_price_object, intraday_object, recent_price_object
 
 
 class ExchangeRates(Protocol):
-    def day_mean(self, day: dt.date) -> float | None: ...
+    def day_mean(self, manifest: Manifest, day: dt.date) -> float | None: ...
     def latest(self) -> float | None: ...
 
 
@@ -68,7 +68,9 @@ def price_days(
             result = day_price(store, manifest, day)
         except ChainPriceError:
             continue  # its window reaches below the lake's first block
-        row = price_row(result, validity, exchange.day_mean(day) if exchange else None, computed_at)
+        row = price_row(
+            result, validity, exchange.day_mean(manifest, day) if exchange else None, computed_at
+        )
         write_table(store, day_price_object(day), prices_table([row]), create_only=False)
         write_table(store, intraday_object(day), intraday_table(result), create_only=False)
         manifest.add("prices", day_price_object(day))

@@ -76,8 +76,20 @@ def output_rows(store: ObjectStore, manifest: Manifest, first: int, last: int) -
     names = [o.name for o in overlapping(block_objects(manifest, "outputs"), first, last)]
     table = read_tables(store, names, get_table("outputs").schema)
     cols = {f: table[f].to_numpy() for f in OutputRows.__dataclass_fields__}
-    keep = (cols["height"] >= first) & (cols["height"] <= last)
+    keep = _chain_order(cols["height"], first, last)
     return OutputRows(**{f: np.ascontiguousarray(v[keep]) for f, v in cols.items()})
+
+
+def _chain_order(height: np.ndarray, first: int, last: int) -> np.ndarray:
+    """Indices of rows in ``[first, last]``, by height.
+
+    Objects are per UTC day of the header time, and header times are not
+    monotonic: a block stamped before midnight can follow one stamped after,
+    so rows of consecutive objects can interleave by height. Within one object
+    rows are in chain order, so a stable sort by height restores it.
+    """
+    inside = np.flatnonzero((height >= first) & (height <= last))
+    return inside[np.argsort(height[inside], kind="stable")]
 
 
 def known_txids(store: ObjectStore, manifest: Manifest, first: int, last: int) -> KnownTxids:
@@ -91,5 +103,5 @@ def known_txids(store: ObjectStore, manifest: Manifest, first: int, last: int) -
     raw = np.frombuffer(txid_col.buffers()[1], np.uint8)[
         txid_col.offset * 32 : (txid_col.offset + len(txid_col)) * 32
     ].reshape(-1, 32)
-    keep = (height >= first) & (height <= last)
+    keep = _chain_order(height, first, last)
     return KnownTxids(height[keep].astype(np.int32), raw[keep])

@@ -9,7 +9,7 @@ from core.block_outputs import price_rows
 from core.engine import WindowPricer, price_day_with
 from core.errors import WindowError
 from core.result import PriceResult
-from core.windows import block_window
+from core.windows import RECENT_BLOCKS, block_window
 from lake.manifest import Manifest
 from lake.reader import LakeBlocks, output_rows
 
@@ -35,6 +35,8 @@ def day_price(store: ObjectStore, manifest: Manifest, day: dt.date) -> PriceResu
     return price_day_with(LakeBlocks(store, manifest), lake_pricer(store, manifest), day)
 
 
-def recent_price(store: ObjectStore, manifest: Manifest) -> PriceResult:
-    window = block_window(LakeBlocks(store, manifest).block_count())
+def recent_price(
+    store: ObjectStore, manifest: Manifest, n_blocks: int = RECENT_BLOCKS
+) -> PriceResult:
+    window = block_window(LakeBlocks(store, manifest).block_count(), n_blocks)
     return lake_pricer(store, manifest)(window, "blocks", None)

@@ -1,0 +1,135 @@
+"""``chainprice ingest``, ``backfill`` and ``sql``: the lake's commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from cli.node_options import add_node_arguments, node_config, open_node
+from cli.options import date_arg, store_arg
+from cli.progress import block_bar
+
+
+def _lake_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lake", type=store_arg, required=True, help="lake URL: a folder, gs://… or s3://…"
+    )
+
+
+def _exchange_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--prices-url",
+        metavar="URL",
+        help="mempool.space-compatible price API root (e.g. https://mempool.space/api); "
+        "without it prices are stored without the exchange comparison",
+    )
+
+
+def _exchange(args: argparse.Namespace, store):
+    if not args.prices_url:
+        return None
+    from adapters.exchange import ExchangePrices
+    from lake.exchange_rates import LakeExchange
+
+    return LakeExchange(store, ExchangePrices(args.prices_url, node_config(args)))
+
+
+def add_lake_parsers(commands: argparse._SubParsersAction) -> None:
+    ingest = commands.add_parser(
+        "ingest", help="read new blocks from the node into the lake, then price what they settle"
+    )
+    _lake_argument(ingest)
+    ingest.add_argument("--start-height", type=int, help="first height for an empty lake")
+    ingest.add_argument("--stop-height", type=int, help="last height to read (default: the tip)")
+    _exchange_argument(ingest)
+    add_node_arguments(ingest)
+    ingest.set_defaults(run=run_ingest)
+
+    backfill = commands.add_parser(
+        "backfill", help="fill the lake for a range of UTC days (idempotent, resumable)"
+    )
+    _lake_argument(backfill)
+    backfill.add_argument("--from", dest="first", type=date_arg, required=True)
+    backfill.add_argument("--to", dest="last", type=date_arg, required=True)
+    _exchange_argument(backfill)
+    add_node_arguments(backfill)
+    backfill.set_defaults(run=run_backfill)
+
+    sql = commands.add_parser("sql", help="run DuckDB SQL over the lake's tables")
+    sql.add_argument("query", help='e.g. "SELECT date, price FROM prices ORDER BY date"')
+    _lake_argument(sql)
+    sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sql.set_defaults(run=run_sql)
+
+
+def _report(report) -> None:
+    days = ", ".join(d.isoformat() for d in report.days_priced) or "none"
+    print(
+        f"ingested {report.blocks} blocks"
+        + (f" ({report.first_height}..{report.last_height})" if report.blocks else "")
+        + f", node tip {report.node_tip}, reorg depth {report.reorg_depth}, "
+        f"days priced: {days}"
+        + (f", recent price {report.recent_price:,.2f}" if report.recent_price else "")
+        + f", {report.objects_compacted} objects compacted, {report.seconds:.2f} s"
+    )
+
+
+def run_ingest(args: argparse.Namespace) -> None:
+    from lake.ingest import ingest
+
+    node = open_node(args)
+    with block_bar(None) as bar:
+        report = ingest(
+            args.lake,
+            node,
+            start_height=args.start_height,
+            stop_height=args.stop_height,
+            exchange=_exchange(args, args.lake),
+            on_batch=bar.update,
+        )
+    _report(report)
+    print(f"chainprice: node retries {node.stats.snapshot()['retries']}", file=sys.stderr)
+
+
+def run_backfill(args: argparse.Namespace) -> None:
+    from lake.backfill import backfill
+
+    node = open_node(args)
+    with block_bar(None) as bar:
+
+        def start(total: int) -> None:
+            bar.total = total
+            bar.refresh()
+
+        report = backfill(
+            args.lake,
+            node,
+            args.first,
+            args.last,
+            exchange=_exchange(args, args.lake),
+            on_start=start,
+            on_batch=bar.update,
+        )
+    _report(report)
+
+
+def run_sql(args: argparse.Namespace) -> None:
+    import duckdb
+
+    from lake.sql_views import lake_connection
+
+    con = lake_connection(args.lake)
+    try:
+        relation = con.sql(args.query)
+    except duckdb.Error as exc:
+        from core.errors import ChainPriceError
+
+        raise ChainPriceError(f"SQL: {exc}") from None
+    if relation is None:
+        return
+    if args.format == "table":
+        relation.show(max_rows=10_000, max_width=200)
+    elif args.format == "csv":
+        relation.pl().write_csv(sys.stdout)
+    else:
+        print(relation.pl().write_json())

@@ -1,0 +1,23 @@
+"""Argument types shared by several commands, each refusing bad values with a clear message."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from adapters.storage import ObjectStore, open_store
+from core.errors import ChainPriceError
+
+
+def date_arg(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def store_arg(value: str) -> ObjectStore:
+    try:
+        return open_store(value)
+    except ChainPriceError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

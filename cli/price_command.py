@@ -1,0 +1,119 @@
+"""``chainprice price``: one day or the latest blocks, from a node, a lake, block files or the
+built-in simulated chain."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import replace
+
+from adapters.block_files import BlockFiles
+from adapters.memory_chain import MemoryChain
+from cli.node_options import add_node_arguments, open_node, parsed_blocks
+from cli.options import date_arg, store_arg
+from cli.render import summary, text
+from core import WindowError, latest_day, price_day, price_recent
+from core.result import PriceResult
+from core.windows import RECENT_BLOCKS
+
+
+def add_price_parser(commands: argparse._SubParsersAction) -> None:
+    price = commands.add_parser(
+        "price",
+        help="price one UTC day or the latest blocks",
+        description="Prices a day or the latest blocks from a node (--node), a lake (--lake), "
+        "block files (--chain) or, with none of these, the built-in simulated chain.",
+    )
+    where = price.add_mutually_exclusive_group()
+    where.add_argument("--chain", help="folder of raw blocks named <height>.bin or .bin.gz")
+    where.add_argument("--lake", type=store_arg, help="lake URL: a folder, gs://… or s3://…")
+    which = price.add_mutually_exclusive_group()
+    which.add_argument("--date", type=date_arg, help="UTC day (default: the latest closed day)")
+    which.add_argument(
+        "--recent",
+        type=int,
+        nargs="?",
+        const=RECENT_BLOCKS,
+        metavar="N",
+        help=f"the latest N blocks below the tip instead (default {RECENT_BLOCKS})",
+    )
+    price.add_argument(
+        "--window-rule",
+        choices=("reference", "canonical"),
+        default="reference",
+        help="day window: the reference's walk (default) or the canonical settled window",
+    )
+    price.add_argument("--json", action="store_true", help="print one JSON object")
+    price.add_argument("--points", action="store_true", help="include intraday points in JSON")
+    add_node_arguments(price)
+    price.set_defaults(run=run_price)
+
+
+def _with_rule(result: PriceResult, rule: str) -> PriceResult:
+    if rule == "reference" or result.kind != "day":
+        return result
+    if result.canonical_pending:
+        raise WindowError(
+            f"the canonical window of {result.date} is not settled yet (too few blocks after "
+            "the next midnight); use --window-rule reference or wait"
+        )
+    return result.canonical or replace(result, kind="canonical_day")
+
+
+def _from_lake(args: argparse.Namespace) -> PriceResult:
+    from lake.manifest import load_manifest
+    from lake.reader import LakeBlocks
+    from lake.window_prices import day_price, recent_price
+
+    manifest = load_manifest(args.lake)
+    if args.recent is not None:
+        return recent_price(args.lake, manifest, args.recent)
+    return day_price(args.lake, manifest, args.date or latest_day(LakeBlocks(args.lake, manifest)))
+
+
+def _from_node(args: argparse.Namespace) -> PriceResult:
+    chain = open_node(args)
+    began = time.perf_counter()
+    fetch = lambda start, end: parsed_blocks(chain, start, end)  # noqa: E731
+    if args.recent is not None:
+        result = price_recent(chain, fetch, args.recent)
+    else:
+        result = price_day(chain, fetch, args.date or latest_day(chain))
+    stats = chain.stats.snapshot()
+    print(
+        f"chainprice: {stats['requests']} requests, {stats['bytes'] / 1e6:,.1f} MB, "
+        f"{stats['retries']} retries, {stats['rejected_blocks']} blocks rejected, "
+        f"{time.perf_counter() - began:.2f} s",
+        file=sys.stderr,
+    )
+    return result
+
+
+def run_price(args: argparse.Namespace) -> None:
+    planted = None
+    if args.lake is not None:
+        result = _from_lake(args)
+    elif args.node:
+        result = _from_node(args)
+    else:
+        if args.chain:
+            source: BlockFiles | MemoryChain = BlockFiles(args.chain)
+        else:
+            from simchain import compact_day, generate_chain
+
+            sim = generate_chain(compact_day())
+            source = MemoryChain(dict(zip(sim.heights, sim.blocks, strict=True)))
+        if args.recent is not None:
+            result = price_recent(source, source.fetch, args.recent)
+        else:
+            day = args.date or latest_day(source)
+            result = price_day(source, source.fetch, day)
+            if not args.chain:
+                planted = sim.planted_mean(day)
+    result = _with_rule(result, args.window_rule)
+    if args.json:
+        print(json.dumps(summary(result, with_points=args.points), indent=2))
+    else:
+        print(text(result, planted))
