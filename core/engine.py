@@ -18,7 +18,14 @@ from core.output_filter import Amounts, recorded_amounts
 from core.price_points import price_points
 from core.result import PriceResult, WindowKind
 from core.rough_price import rough_price
-from core.windows import HeaderSource, Window, block_window, canonical_day_window, day_window
+from core.windows import (
+    RECENT_BLOCKS,
+    HeaderSource,
+    Window,
+    block_window,
+    canonical_day_window,
+    day_window,
+)
 
 BlockFetcher = Callable[[int, int], Iterable[RawBlock | ParsedBlock]]
 """Yields the blocks of heights ``[start, end)`` in order, raw or already parsed.
@@ -93,7 +100,9 @@ def price_day(headers: HeaderSource, fetch: BlockFetcher, day: dt.date) -> Price
     )
 
 
-def price_recent(headers: HeaderSource, fetch: BlockFetcher) -> PriceResult:
-    """The price over the latest 144 blocks below the tip."""
-    window = block_window(headers.block_count())
+def price_recent(
+    headers: HeaderSource, fetch: BlockFetcher, n_blocks: int = RECENT_BLOCKS
+) -> PriceResult:
+    """The price over the latest ``n_blocks`` (144) blocks below the tip."""
+    window = block_window(headers.block_count(), n_blocks)
     return price_blocks(fetch(window.start, window.end), window, "blocks")

@@ -180,8 +180,10 @@ def canonical_day_window(source: HeaderSource, day: dt.date) -> Window:
     return Window(start, end, tip, tuple(rec.path))
 
 
-def block_window(tip: int) -> Window:
-    """The latest 144 blocks below the tip: ``[tip - 144, tip)`` (the tip itself excluded)."""
-    if tip < RECENT_BLOCKS:
-        raise WindowError(f"the chain has {tip} blocks below the tip; {RECENT_BLOCKS} are needed")
-    return Window(tip - RECENT_BLOCKS, tip, tip)
+def block_window(tip: int, n_blocks: int = RECENT_BLOCKS) -> Window:
+    """The latest ``n_blocks`` (144) blocks below the tip: ``[tip - n, tip)``, tip excluded."""
+    if n_blocks < 1:
+        raise WindowError(f"a block window needs at least 1 block, not {n_blocks}")
+    if tip < n_blocks:
+        raise WindowError(f"the chain has {tip} blocks below the tip; {n_blocks} are needed")
+    return Window(tip - n_blocks, tip, tip)

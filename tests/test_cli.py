@@ -26,8 +26,12 @@ def test_price_of_a_day_as_json() -> None:
     result = json.loads(out.stdout)
     ref = expected()["chains"]["g2_97k"]["results"][0]
     assert result["price"] == ref["price_exact"]
-    assert (result["start"], result["end"], result["rough"]) == (872559, 872692, ref["rough"])
-    assert (result["canonical"]["start"], result["canonical"]["end"]) == (872559, 872694)
+    window = (result["start_height"], result["end_height"], result["rough_price"])
+    assert window == (872559, 872692, ref["rough"])
+    assert (result["canonical"]["start_height"], result["canonical"]["end_height"]) == (
+        872559,
+        872694,
+    )
     assert "points" not in result
 
 
