@@ -42,6 +42,10 @@ class KnownTxids:
         return cls(np.zeros(0, np.int32), np.zeros((0, 32), np.uint8))
 
 
+PRICING_COLUMNS = ("height", "value_sats", "time", "funding_height")
+"""The columns a window's price reads; the others locate an output for people."""
+
+
 @dataclass(frozen=True)
 class OutputRows:
     """Rows of the lake's ``outputs`` table, ordered by (height, tx_index, vout)."""

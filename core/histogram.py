@@ -43,10 +43,25 @@ ROUND_BTC_BINS = (
 BIN_CAP = 0.008
 
 
+def bin_index(btc: np.ndarray) -> np.ndarray:
+    """Bin of each amount: ``i`` with ``edge[i] <= v < edge[i+1]``, the top bin for the rest.
+
+    Equal to ``searchsorted(BIN_EDGES, v, "right") - 1``, several times faster:
+    the log10 of an amount gives its bin to within one (the edges are powers
+    of 10**(1/200)), and one comparison each way against the exact edges
+    settles it.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        guess = np.floor((np.log10(btc) + 6.0) * 200.0) + 1.0
+    index = np.clip(np.nan_to_num(guess, nan=0.0), 0, N_BINS - 1).astype(np.int64)
+    index -= BIN_EDGES[index] > btc
+    index += (index < N_BINS - 1) & (btc >= BIN_EDGES[np.minimum(index + 1, N_BINS - 1)])
+    return index
+
+
 def raw_histogram(btc: np.ndarray) -> np.ndarray:
     """Counts per bin ``i`` with ``edge[i] <= v < edge[i+1]``; the top bin takes the rest."""
-    index = np.searchsorted(BIN_EDGES, btc, side="right") - 1
-    return np.bincount(index, minlength=N_BINS).astype(np.float64)
+    return np.bincount(bin_index(btc), minlength=N_BINS).astype(np.float64)
 
 
 def clean_histogram(counts: np.ndarray) -> np.ndarray:

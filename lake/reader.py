@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 
 from adapters.storage import ObjectStore
-from core.block_outputs import KnownTxids, OutputRows
+from core.block_outputs import PRICING_COLUMNS, KnownTxids, OutputRows
 from core.errors import SourceError
 from lake.manifest import Manifest
 from lake.objects import block_objects, overlapping
@@ -71,13 +71,25 @@ class LakeBlocks:
         return [self.header_time(h) for h in range(first, last + 1)]
 
 
-def output_rows(store: ObjectStore, manifest: Manifest, first: int, last: int) -> OutputRows:
-    """Rows of ``outputs`` for heights ``[first, last]``, in chain order."""
+def output_rows(
+    store: ObjectStore, manifest: Manifest, first: int, last: int, *, pricing_only: bool = False
+) -> OutputRows:
+    """Rows of ``outputs`` for heights ``[first, last]``, in chain order.
+
+    ``pricing_only`` reads just the columns a price needs (the others come back empty).
+    """
     names = [o.name for o in overlapping(block_objects(manifest, "outputs"), first, last)]
-    table = read_tables(store, names, get_table("outputs").schema)
-    cols = {f: table[f].to_numpy() for f in OutputRows.__dataclass_fields__}
-    keep = _chain_order(cols["height"], first, last)
-    return OutputRows(**{f: np.ascontiguousarray(v[keep]) for f, v in cols.items()})
+    wanted = PRICING_COLUMNS if pricing_only else tuple(OutputRows.__dataclass_fields__)
+    table = read_tables(store, names, get_table("outputs").schema, columns=wanted)
+    keep = _chain_order(table["height"].to_numpy(), first, last)
+    return OutputRows(
+        **{
+            f: np.ascontiguousarray(table[f].to_numpy()[keep])
+            if f in wanted
+            else np.empty(0, np.int32)
+            for f in OutputRows.__dataclass_fields__
+        }
+    )
 
 
 def _chain_order(height: np.ndarray, first: int, last: int) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from adapters.storage import ObjectStore
-from core.block_outputs import price_rows
+from core.block_outputs import OutputRows, price_rows
 from core.engine import WindowPricer, price_day_with
 from core.errors import WindowError
 from core.result import PriceResult
@@ -13,9 +13,19 @@ from core.windows import RECENT_BLOCKS, block_window
 from lake.manifest import Manifest
 from lake.reader import LakeBlocks, output_rows
 
+READ_MARGIN = 12
+"""Heights read beyond a window, so a day's second window (canonical) reuses the first read."""
+
 
 def lake_pricer(store: ObjectStore, manifest: Manifest) -> WindowPricer:
-    """Prices a window from ``outputs`` rows; refuses windows the lake cannot answer exactly."""
+    """Prices windows from ``outputs`` rows; refuses windows the lake cannot answer exactly."""
+    loaded: list[tuple[int, int, OutputRows]] = []
+
+    def rows_for(start: int, last: int) -> OutputRows:
+        if not (loaded and loaded[0][0] <= start and last <= loaded[0][1]):
+            lo, hi = max(manifest.first_height, start - READ_MARGIN), last + READ_MARGIN
+            loaded[:] = [(lo, hi, output_rows(store, manifest, lo, hi, pricing_only=True))]
+        return loaded[0][2]
 
     def price(window, kind, day):
         first, tip = manifest.first_height, manifest.tip_height
@@ -24,9 +34,7 @@ def lake_pricer(store: ObjectStore, manifest: Manifest) -> WindowPricer:
                 f"blocks [{window.start}, {window.end}) are not all in the lake at {store.url} "
                 f"(it holds {first}..{tip}); backfill or ingest them first"
             )
-        return price_rows(
-            output_rows(store, manifest, window.start, window.end - 1), window, kind, day
-        )
+        return price_rows(rows_for(window.start, window.end - 1), window, kind, day)
 
     return price
 

@@ -155,3 +155,21 @@ def test_chart_points_keep_their_order_unless_the_window_is_one_block() -> None:
     assert one_block.plotted.price.tolist() == sorted(prices.tolist())
     two_blocks = final_price(points, 100, 800000, 800001)
     assert two_blocks.plotted.price.tolist() == prices.tolist()
+
+
+def test_bin_index_equals_searching_the_edges() -> None:
+    """The log10 shortcut must land in the same bin as a search, edges and their neighbours too."""
+    from core.histogram import BIN_EDGES, bin_index
+
+    rng = np.random.default_rng(0)
+    amounts = np.concatenate(
+        [
+            10 ** rng.uniform(-7, 6, 200_000),
+            BIN_EDGES,
+            np.nextafter(BIN_EDGES, 0),
+            np.nextafter(BIN_EDGES, np.inf),
+            [0.0, 5e-324, 1e-300, 1e7, 1e300],
+        ]
+    )
+    want = np.searchsorted(BIN_EDGES, amounts, side="right") - 1
+    np.testing.assert_array_equal(bin_index(amounts), want)

@@ -1,0 +1,108 @@
+"""The lake's speed on full-size simulated days served by the simulated node (own process).
+
+Prints: the backfill of --days full-size days into a fresh local lake (wall
+seconds, blocks, lake size per day); then one new block at a time ingested
+into that lake (each a fresh ``ingest`` call, reading the manifest and the
+lookback from disk as a stateless function would); then a day price and a
+recent-144 price answered from the lake alone, inside a process, file reads
+included (best and median of --repeat), checked equal to the node's price.
+
+    uv run python benchmarks/lake_speed.py [--days 30] [--new-blocks 5] [--repeat 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.simnode import simulated_node
+
+FIRST = dt.date(2025, 1, 16)  # the full-size chain starts 2025-01-15 with an hour of lead
+
+
+def _node(url: str):
+    from adapters.node import NodeChain, NodeConfig, open_source
+
+    return NodeChain(open_source(url, "rest", config=NodeConfig()), workers=8)
+
+
+def _size_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+
+
+def _timed(fn, repeat: int) -> tuple[float, float, object]:
+    times, value = [], None
+    for _ in range(repeat):
+        began = time.perf_counter()
+        value = fn()
+        times.append(time.perf_counter() - began)
+    return min(times), statistics.median(times), value
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--new-blocks", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+
+    from adapters.storage import open_store
+    from core import parse_block, price_day
+    from lake.backfill import backfill
+    from lake.ingest import ingest
+    from lake.manifest import load_manifest
+    from lake.window_prices import day_price, recent_price
+
+    last = FIRST + dt.timedelta(days=args.days - 1)
+    days = ("--days", str(args.days + 2), "--rpc-user", "u", "--rpc-password", "p")
+    with simulated_node("--preset", "full", *days) as (url, startup):
+        print(f"node: {args.days + 2} full-size days generated and served in {startup:.1f} s")
+        node = _node(url)
+        folder = Path(tempfile.mkdtemp(prefix="lake-bench-"))
+        store = open_store(str(folder))
+        began = time.perf_counter()
+        report = backfill(store, node, FIRST, last)
+        seconds = time.perf_counter() - began
+        print(
+            f"backfill {FIRST}..{last}: {seconds:.1f} s, {report.blocks} blocks, "
+            f"{len(report.days_priced)} days priced, lake {_size_mb(folder):.0f} MB "
+            f"({_size_mb(folder) / args.days:.1f} MB per day)"
+        )
+
+        tip = load_manifest(store).tip_height
+        times = []
+        for height in range(tip + 1, tip + 1 + args.new_blocks):
+            began = time.perf_counter()
+            ingest(store, _node(url), stop_height=height)
+            times.append(time.perf_counter() - began)
+        print(
+            f"ingest one new block (+ its recent-144 price): "
+            f"median {statistics.median(times):.3f} s, max {max(times):.3f} s "
+            f"over {len(times)} blocks"
+        )
+
+        day = last
+        best, median, from_lake = _timed(
+            lambda: day_price(store, load_manifest(store), day), args.repeat
+        )
+        print(f"day price from the lake: best {best * 1000:.0f} ms, median {median * 1000:.0f} ms")
+        best, median, _ = _timed(lambda: recent_price(store, load_manifest(store)), args.repeat)
+        print(f"recent-144 from the lake: best {best * 1e3:.0f} ms, median {median * 1e3:.0f} ms")
+        fresh = _node(url)
+        from lake.reader import LakeBlocks
+
+        lake_tip = LakeBlocks(store, load_manifest(store)).block_count()
+        assert lake_tip <= fresh.block_count()
+        direct = price_day(fresh, lambda a, b: fresh.iter_blocks(a, b, parse_block), day)
+        print(f"equal to the node's price: {from_lake.price == direct.price} ({from_lake.price!r})")
+
+
+if __name__ == "__main__":
+    main()
