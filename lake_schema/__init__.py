@@ -1,1 +1,47 @@
-"""Home of the Parquet lake's table schemas (none yet: the engine comes first)."""
+"""The Parquet lake's contract: table schemas with docs, Hive partitions and object names.
+
+Everything that writes or reads the lake goes through these definitions;
+``describe()`` renders them as the markdown the README shows.
+"""
+
+from lake_schema.describe import describe
+from lake_schema.errors import LakeNameError, LakeSchemaError
+from lake_schema.naming import (
+    LakeObject,
+    block_object,
+    compacted_object,
+    day_price_object,
+    exchange_object,
+    intraday_object,
+    mempool_price_object,
+    parse_object,
+    partition_prefix,
+    recent_price_object,
+    run_object,
+)
+from lake_schema.tables import SCHEMA_VERSION, SPEND_LOOKBACK, TABLES, Table, get_table
+from lake_schema.validation import to_table, validate
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "SPEND_LOOKBACK",
+    "TABLES",
+    "LakeNameError",
+    "LakeObject",
+    "LakeSchemaError",
+    "Table",
+    "block_object",
+    "compacted_object",
+    "day_price_object",
+    "describe",
+    "exchange_object",
+    "get_table",
+    "intraday_object",
+    "mempool_price_object",
+    "parse_object",
+    "partition_prefix",
+    "recent_price_object",
+    "run_object",
+    "to_table",
+    "validate",
+]
