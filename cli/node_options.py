@@ -63,7 +63,7 @@ def node_config(args: argparse.Namespace) -> NodeConfig:
 def open_node(args: argparse.Namespace) -> NodeChain:
     config = node_config(args)
     source = open_source(args.node, args.source, config=config)
-    return NodeChain(source, workers=config.workers, retries=config.retries)
+    return NodeChain(source, workers=config.workers, retries=config.retries, verify=parse_block)
 
 
 def parsed_blocks(chain: NodeChain, start: int, end: int) -> Iterator[ParsedBlock]:

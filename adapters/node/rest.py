@@ -1,0 +1,110 @@
+"""Bitcoin Core's REST interface (``-rest=1``, no credentials) as a block source.
+
+Binary endpoints throughout: a block is its raw bytes, and up to 2,000
+headers come in one request, which makes REST the cheapest way to read a
+node. Nodes before v24 only know the older ``/rest/headers/<count>/<hash>``
+form; the client switches to it when the new form is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.node.config import NodeConfig
+from adapters.node.errors import BadResponseError, NotFoundError, RefusedError
+from adapters.node.headers import header_hash, require_hash, split_headers
+from adapters.node.http import (
+    Answer,
+    HttpClient,
+    RetryableResponse,
+    body_block_hash,
+    body_bytes,
+    body_json,
+)
+from adapters.node.parallel import map_parallel
+from adapters.node.stats import FetchStats
+
+MAX_HEADERS = 2000  # Bitcoin Core's MAX_REST_HEADERS_RESULTS
+
+
+def _header_blob(answer: Answer) -> list[bytes]:
+    try:
+        return split_headers(answer.body)
+    except ValueError as exc:
+        raise RetryableResponse(str(exc)) from exc
+
+
+class RestSource:
+    """Block source over ``<url>/rest/`` (``url`` may already end in ``/rest``)."""
+
+    header_batch = MAX_HEADERS
+
+    def __init__(
+        self, url: str, config: NodeConfig | None = None, *, http: HttpClient | None = None
+    ) -> None:
+        base = url.rstrip("/")
+        self.base = base if base.endswith("/rest") else base + "/rest"
+        self.config = config or NodeConfig()
+        self.http = http or HttpClient(self.config, FetchStats())
+        self.stats = self.http.stats
+        self._legacy_headers = False
+
+    def tip_height(self) -> int:
+        info: Any = self.http.get(f"{self.base}/chaininfo.json", body_json)
+        try:
+            return int(info["blocks"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BadResponseError(f"the node's chaininfo.json has no block count: {exc}") from exc
+
+    def block_hash(self, height: int) -> str:
+        if height < 0:
+            raise NotFoundError(f"there is no block at negative height {height}")
+        return self.http.get(f"{self.base}/blockhashbyheight/{height}.hex", body_block_hash)
+
+    def headers(self, start: int, count: int) -> list[bytes]:
+        """Headers of heights ``start..``, fewer if the tip is reached (2,000 per request)."""
+        if count <= 0:
+            return []
+        first = self.block_hash(start)
+        out = self._headers_from(first, min(count, MAX_HEADERS))
+        if not out or header_hash(out[0]) != first:
+            raise BadResponseError(f"the node's headers from {first} do not start at that block")
+        while len(out) < count:
+            # continue from the last header received; the node repeats it first
+            more = self._headers_from(header_hash(out[-1]), min(count - len(out) + 1, MAX_HEADERS))
+            if more[:1] != out[-1:]:
+                raise BadResponseError(f"the node's headers from {header_hash(out[-1])} moved")
+            if len(more) == 1:
+                break
+            out.extend(more[1:])
+        return out
+
+    def _headers_from(self, block_hash: str, count: int) -> list[bytes]:
+        legacy_url = f"{self.base}/headers/{count}/{block_hash}.bin"
+        if self._legacy_headers:
+            return self.http.get(legacy_url, _header_blob)
+        try:
+            return self.http.get(
+                f"{self.base}/headers/{block_hash}.bin", _header_blob, params={"count": count}
+            )
+        except (NotFoundError, RefusedError):
+            headers = self.http.get(legacy_url, _header_blob)
+            self._legacy_headers = True
+            return headers
+
+    def raw_block(self, block_hash: str) -> bytes:
+        return self.http.get(f"{self.base}/block/{require_hash(block_hash)}.bin", body_bytes)
+
+    def mempool_transactions(self) -> list[bytes]:
+        """Raw unconfirmed transactions; those mined or evicted meanwhile are left out."""
+        contents = self.http.get(f"{self.base}/mempool/contents.json", body_json)
+        if not isinstance(contents, dict | list):
+            raise BadResponseError("the node's mempool/contents.json is not a list of transactions")
+        txs = map_parallel(self._tx, list(contents), self.config.workers)
+        return [tx for tx in txs if tx is not None]
+
+    def _tx(self, txid: str) -> bytes | None:
+        try:
+            return self.http.get(f"{self.base}/tx/{require_hash(txid, 'txid')}.bin", body_bytes)
+        except NotFoundError:
+            return None

@@ -1,0 +1,65 @@
+"""What the product needs from any node, and the one function that opens a node by URL."""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol
+from urllib.parse import urlsplit
+
+from adapters.node.config import NodeConfig
+from adapters.node.errors import ConfigError
+from adapters.node.esplora import EsploraSource
+from adapters.node.http import redact
+from adapters.node.rest import RestSource
+from adapters.node.rpc import RpcSource
+from adapters.node.stats import FetchStats
+
+SourceKind = Literal["rpc", "rest", "esplora"]
+
+__all__ = ["BlockSource", "FetchStats", "NodeConfig", "SourceKind", "open_source"]
+
+
+class BlockSource(Protocol):
+    """What the product needs from any node: headers by height, raw blocks by hash, tip, mempool.
+
+    Sources may also carry ``header_batch``, how many headers one ``headers``
+    call fetches cheaply (``NodeChain`` sizes its prefetch by it).
+    """
+
+    stats: FetchStats
+
+    def tip_height(self) -> int:
+        """Height of the best block."""
+        ...
+
+    def block_hash(self, height: int) -> str:
+        """Display hex of the block hash at ``height``."""
+        ...
+
+    def headers(self, start: int, count: int) -> list[bytes]:
+        """Raw 80-byte headers of heights ``start..``, fewer if the tip is reached."""
+        ...
+
+    def raw_block(self, block_hash: str) -> bytes:
+        """Exactly ``getblock <hash> 0``, as bytes."""
+        ...
+
+    def mempool_transactions(self) -> list[bytes]:
+        """Raw unconfirmed transactions."""
+        ...
+
+
+_KINDS: dict[str, type[RpcSource] | type[RestSource] | type[EsploraSource]] = {
+    "rpc": RpcSource,
+    "rest": RestSource,
+    "esplora": EsploraSource,
+}
+
+
+def open_source(url: str, kind: SourceKind, *, config: NodeConfig | None = None) -> BlockSource:
+    """A client for the node at ``url``: Bitcoin Core JSON-RPC or REST, or an Esplora server."""
+    if kind not in _KINDS:
+        raise ConfigError(f"unknown node kind {kind!r}: use one of {', '.join(_KINDS)}")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"the node URL must look like http(s)://host:port, not {redact(url)!r}")
+    return _KINDS[kind](url, config or NodeConfig())
