@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.simnode import simulated_node
 
-DAY = "2024-06-01"
+DAY = "2025-01-15"
 FAULTS = ("--error-rate", "0.10", "--drop-rate", "0.05", "--truncate-rate", "0.05")
 
 
