@@ -1,7 +1,8 @@
 """How fast a client pulls a full-size simulated day from the simulated node over loopback.
 
-The node runs in its own process (as ``python -m nodesim`` would), serving
-``full_size_day()``; this process fetches every block of the chain, split
+The node runs in its own process (``python -m nodesim``), or with
+``--in-process`` in a thread of this one, serving ``full_size_day()``; this
+process fetches every block of the chain, split
 over N keep-alive connections (one thread each), through
 
 - Core REST ``/rest/block/<hash>.bin`` (raw bytes), read with requests'
@@ -14,40 +15,54 @@ The first RPC pass also pays the node's one-time hex encoding of each block;
 after that, the client's ``json.loads`` of the hex strings dominates.
 
     uv run python benchmarks/node_sim_speed.py [--connections 4 8] [--batch 8] [--repeat 3]
+        [--in-process]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import requests
 
 from adapters.memory_chain import MemoryChain
 from core import price_day
+from nodesim import NodeSim, ServedChain
 from simchain import full_size_day
 
 USER, PASSWORD = "bench", "bench"
 
 
-def start_node(datadir: Path) -> tuple[subprocess.Popen[str], str]:
-    cmd = [sys.executable, "-m", "nodesim", "--preset", "full", "--port", "0"]
-    cmd += ["--rpc-user", USER, "--rpc-password", PASSWORD, "--datadir", str(datadir)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line.startswith("nodesim ready"):
-        proc.terminate()
-        raise SystemExit(f"the node did not start: {line!r}")
-    fields = dict(word.split("=", 1) for word in line.split()[2:])
-    return proc, fields["url"]
+@contextlib.contextmanager
+def running_node(in_process: bool) -> Iterator[str]:
+    """The node's URL: ``python -m nodesim`` in a child process, or a ``NodeSim`` thread here."""
+    if in_process:
+        with NodeSim(
+            ServedChain.from_spec(full_size_day()), rpc_user=USER, rpc_password=PASSWORD
+        ) as node:
+            yield node.url
+        return
+    with tempfile.TemporaryDirectory() as datadir:
+        cmd = [sys.executable, "-m", "nodesim", "--preset", "full", "--port", "0"]
+        cmd += ["--rpc-user", USER, "--rpc-password", PASSWORD, "--datadir", datadir]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        try:
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            if not line.startswith("nodesim ready"):
+                raise SystemExit(f"the node did not start: {line!r}")
+            yield dict(word.split("=", 1) for word in line.split()[2:])["url"]
+        finally:
+            proc.terminate()
+            proc.wait()
 
 
 def block_hashes(url: str) -> list[str]:
@@ -121,41 +136,38 @@ def main() -> None:
     parser.add_argument("--connections", type=int, nargs="+", default=[4, 8])
     parser.add_argument("--batch", type=int, default=8, help="getblock calls per RPC batch")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--in-process", action="store_true", help="serve from a thread of this process instead"
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as datadir:
-        started = time.perf_counter()
-        proc, url = start_node(Path(datadir))
+    started = time.perf_counter()
+    with running_node(args.in_process) as url:
         print(f"node up in {time.perf_counter() - started:.1f} s (generation included) at {url}")
-        try:
-            hashes = block_hashes(url)
-            print(f"{len(hashes)} blocks")
-            for protocol, worker, extra in (
-                ("REST .bin, .content", _rest_worker, (False,)),
-                ("REST .bin, raw.read()", _rest_worker, (True,)),
-                (f"RPC getblock 0, batches of {args.batch}", _rpc_worker, (args.batch,)),
-            ):
-                for connections in args.connections:
-                    runs = [
-                        timed_pull(worker, url, hashes, connections, *extra)
-                        for _ in range(args.repeat)
-                    ]
-                    size = runs[0][1]
-                    times = [t for t, _ in runs]
-                    print(
-                        f"{protocol:34s} {connections} connections: {size / 1e6:.0f} MB, "
-                        f"first {times[0]:.2f} s ({size / times[0] / 1e6:.0f} MB/s), "
-                        f"best {min(times):.2f} s ({size / min(times) / 1e6:.0f} MB/s), "
-                        f"median {statistics.median(times):.2f} s"
-                    )
-            for _ in range(args.repeat):
-                fetched, total = fetch_and_price(url, hashes, 4)
+        hashes = block_hashes(url)
+        print(f"{len(hashes)} blocks")
+        for protocol, worker, extra in (
+            ("REST .bin, .content", _rest_worker, (False,)),
+            ("REST .bin, raw.read()", _rest_worker, (True,)),
+            (f"RPC getblock 0, batches of {args.batch}", _rpc_worker, (args.batch,)),
+        ):
+            for connections in args.connections:
+                runs = [
+                    timed_pull(worker, url, hashes, connections, *extra) for _ in range(args.repeat)
+                ]
+                size = runs[0][1]
+                times = [t for t, _ in runs]
                 print(
-                    f"fetch (REST, 4 connections) + price_day: {fetched:.2f} s + "
-                    f"{total - fetched:.2f} s = {total:.2f} s"
+                    f"{protocol:34s} {connections} connections: {size / 1e6:.0f} MB, "
+                    f"first {times[0]:.2f} s ({size / times[0] / 1e6:.0f} MB/s), "
+                    f"best {min(times):.2f} s ({size / min(times) / 1e6:.0f} MB/s), "
+                    f"median {statistics.median(times):.2f} s"
                 )
-        finally:
-            proc.terminate()
-            proc.wait()
+        for _ in range(args.repeat):
+            fetched, total = fetch_and_price(url, hashes, 4)
+            print(
+                f"fetch (REST, 4 connections) + price_day: {fetched:.2f} s + "
+                f"{total - fetched:.2f} s = {total:.2f} s"
+            )
 
 
 if __name__ == "__main__":

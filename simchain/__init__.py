@@ -5,9 +5,11 @@
 at a known price path, so a computed on-chain price can be checked against
 the truth. ``compact_day()`` is the small everyday chain (golden-chain
 scale); ``full_size_day()`` is a mainnet-sized day for benchmarks.
+``generate_mempool(chain)`` draws unconfirmed transactions after the tip.
 """
 
 from simchain.chain import SimulatedChain, generate_chain
+from simchain.mempool import SimulatedMempool, generate_mempool
 from simchain.pricepath import PricePath
 from simchain.spec import ChainSpec, PaymentMix, TxMix, compact_day, full_size_day
 
@@ -16,8 +18,10 @@ __all__ = [
     "PaymentMix",
     "PricePath",
     "SimulatedChain",
+    "SimulatedMempool",
     "TxMix",
     "compact_day",
     "full_size_day",
     "generate_chain",
+    "generate_mempool",
 ]

@@ -13,7 +13,7 @@ import numpy as np
 from core.sha256d import double_sha256, merkle_root
 from simchain.amounts import COIN
 from simchain.scripts import SEQUENCE_FINAL, compact_size, push_opcode
-from simchain.transactions import TxBatch
+from simchain.transactions import TxBatch, ordered_transactions
 
 NULL_PREVOUT = bytes(32) + b"\xff\xff\xff\xff"
 WITNESS_RESERVED = bytes(32)
@@ -87,15 +87,8 @@ def block_bytes(
 ) -> bytes:
     """Header, count, coinbase, then the batches' transactions in ``order``.
 
-    ``order`` indexes the batches' transactions numbered end to end. Joining
-    memoryview slices copies each transaction once, several times faster
-    than a numpy gather with a per-byte index.
+    Joining memoryview slices copies each transaction once, several times
+    faster than a numpy gather with a per-byte index.
     """
-    slices = []
-    for batch in batches:
-        view = memoryview(batch.buf)
-        ends = (batch.starts + batch.sizes).tolist()
-        slices += [view[s:e] for s, e in zip(batch.starts.tolist(), ends, strict=True)]
-    parts = [raw_header, compact_size(len(slices) + 1), coinbase_tx]
-    parts += [slices[i] for i in order.tolist()]
-    return b"".join(parts)
+    txs = ordered_transactions(batches, order)
+    return b"".join([raw_header, compact_size(len(txs) + 1), coinbase_tx, *txs])

@@ -30,7 +30,7 @@ VERSION_ROLLING = 0x1FFFE000
 """BIP320 bits that mining hardware rolls, so versions vary as on mainnet."""
 
 
-class _OutputPool:
+class OutputPool:
     """Unspent outputs of recent blocks' transactions, each spendable once."""
 
     def __init__(self) -> None:
@@ -62,14 +62,28 @@ class _OutputPool:
 
 
 def _block_transactions(
-    ctx: BlockContext, pool: _OutputPool, block: int
+    ctx: BlockContext, pool: OutputPool, block: int
 ) -> tuple[list[TxBatch], np.ndarray]:
     """The block's non-coinbase transactions (two phases) and their order in the block."""
     spec, rng = ctx.spec, ctx.rng
     if rng.random() < spec.empty_block_rate:
         return [], np.zeros(0, np.int64)
     n = round(spec.txs_per_block * rng.uniform(1 - TX_COUNT_SPREAD, 1 + TX_COUNT_SPREAD)) - 1
-    counts = rng.multinomial(max(n, 0), spec.mix.shares())
+    return build_transactions(ctx, pool, max(n, 0), block)
+
+
+def build_transactions(
+    ctx: BlockContext, pool: OutputPool, n: int, block: int
+) -> tuple[list[TxBatch], np.ndarray]:
+    """``n`` transactions of the spec's mix (two phases), and an order keeping children last.
+
+    Chain spends take their parents from ``pool`` (outputs of earlier blocks)
+    or, when it runs dry, from this batch's own first phase; the mempool
+    generator passes an empty pool, so its chain spends all have unconfirmed
+    parents.
+    """
+    spec, rng = ctx.spec, ctx.rng
+    counts = rng.multinomial(n, spec.mix.shares())
     *plain, n_chain = counts
     earlier = min(rng.binomial(n_chain, 1.0 - spec.mix.chain_same_block), len(pool))
     groups = []
@@ -150,7 +164,7 @@ def generate_chain(spec: ChainSpec) -> SimulatedChain:
         rng, arrivals(rng, spec.span_start, spec.span_end, spec.block_interval), spec.nonmono_rate
     )
     prev = rng.bytes(32)
-    pool = _OutputPool()
+    pool = OutputPool()
     raw_blocks: list[bytes] = []
     hashes: list[str] = []
     for i, t in enumerate(times.tolist()):

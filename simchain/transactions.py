@@ -9,6 +9,7 @@ laid end to end in one buffer, with txids and wtxids hashed in one call.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,3 +100,16 @@ class TxBatch:
             n_outputs=n_outputs,
             spendable=spendable,
         )
+
+
+def ordered_transactions(batches: Sequence[TxBatch], order: np.ndarray) -> list[memoryview]:
+    """The batches' transactions as slices of their buffers, in ``order``.
+
+    ``order`` indexes the batches' transactions numbered end to end.
+    """
+    slices = []
+    for batch in batches:
+        view = memoryview(batch.buf)
+        ends = (batch.starts + batch.sizes).tolist()
+        slices += [view[s:e] for s, e in zip(batch.starts.tolist(), ends, strict=True)]
+    return [slices[i] for i in order.tolist()]

@@ -1,0 +1,5 @@
+"""``python -m nodesim``: see ``nodesim.cli``."""
+
+from nodesim.cli import main
+
+main()
