@@ -77,16 +77,18 @@ def main() -> None:
         )
 
         tip = load_manifest(store).tip_height
-        times = []
-        for height in range(tip + 1, tip + 1 + args.new_blocks):
-            began = time.perf_counter()
-            ingest(store, _node(url), stop_height=height)
-            times.append(time.perf_counter() - began)
-        print(
-            f"ingest one new block (+ its recent-144 price): "
-            f"median {statistics.median(times):.3f} s, max {max(times):.3f} s "
-            f"over {len(times)} blocks"
-        )
+        for recent in (False, True):
+            times = []
+            for _ in range(args.new_blocks):
+                tip += 1
+                began = time.perf_counter()
+                ingest(store, _node(url), stop_height=tip, recent=recent)
+                times.append(time.perf_counter() - began)
+            what = "ingest one new block" + (" + its recent-144 price" if recent else "")
+            print(
+                f"{what}: median {statistics.median(times):.3f} s, "
+                f"max {max(times):.3f} s over {len(times)} blocks"
+            )
 
         day = last
         best, median, from_lake = _timed(

@@ -100,7 +100,10 @@ def build_transactions(
     second = TxBatch.from_groups(build_kind(ctx, KINDS["chain"], same, parents))
 
     first_keys = rng.random(len(first))
-    child_keys = first_keys[chosen] + rng.random(same) * (1.0 - first_keys[chosen])
+    # ``build_kind`` lays children out by shape, not in ``chosen``'s order, so a
+    # child cannot be matched to its parent's key: all of them go after every
+    # first-phase transaction, which keeps each child after its parent.
+    child_keys = 1.0 + rng.random(same)
     order = np.argsort(np.concatenate([first_keys, child_keys]), kind="stable")
     usable = np.concatenate([first.spendable, second.spendable])
     usable[chosen] = False

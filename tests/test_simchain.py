@@ -314,3 +314,22 @@ def test_compact_preset_day() -> None:
     assert found >= ALL_KINDS, ALL_KINDS - found
     n_txs = sum(len(b.txs) for b in blocks)
     assert 450 < chain.total_bytes / n_txs < 570
+
+
+def test_same_block_spends_follow_their_parents() -> None:
+    """A node refuses a block where a transaction spends one placed after it."""
+    from core import parse_block
+
+    sim = generate_chain(compact_day())
+    spends = 0
+    for height, raw in zip(sim.heights.tolist(), sim.blocks, strict=True):
+        block = parse_block(height, raw)
+        position = {bytes(t): i for i, t in enumerate(block.txid)}
+        starts = np.concatenate([[0], np.cumsum(block.walk.n_in)])
+        for i in range(block.n_transactions):
+            for prev in block.walk.prev_txid[starts[i] : starts[i + 1]]:
+                parent = position.get(bytes(prev))
+                if parent is not None:
+                    spends += 1
+                    assert parent < i, f"block {height}: tx {i} spends tx {parent} placed after it"
+    assert spends > 100
