@@ -8,6 +8,7 @@ import sys
 from cli.node_options import add_node_arguments, node_config, open_node
 from cli.options import date_arg, store_arg
 from cli.progress import block_bar
+from core.errors import ChainPriceError
 
 
 def _lake_argument(parser: argparse.ArgumentParser) -> None:
@@ -122,8 +123,6 @@ def run_sql(args: argparse.Namespace) -> None:
     try:
         relation = con.sql(args.query)
     except duckdb.Error as exc:
-        from core.errors import ChainPriceError
-
         raise ChainPriceError(f"SQL: {exc}") from None
     if relation is None:
         return

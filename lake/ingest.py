@@ -148,19 +148,18 @@ def ingest(
     )
     now = dt.datetime.now(dt.UTC)
     validity = validity or Validity()
+    lake = LakeBlocks(store, manifest)  # the block objects stay as they are until compaction
     report.days_priced = price_days(
-        store, manifest, validity=validity, exchange=exchange, computed_at=now
+        store, manifest, validity=validity, exchange=exchange, computed_at=now, lake=lake
     )
     if recent:
         result = price_recent(
-            store, manifest, validity=validity, exchange=exchange, computed_at=now
+            store, manifest, validity=validity, exchange=exchange, computed_at=now, lake=lake
         )
         report.recent_price = result.price if result else None
     save_manifest(store, manifest)
-    lake = LakeBlocks(store, manifest)
-    report.objects_compacted = compact(
-        store, manifest, finished_days(manifest, tip_median_time(lake))
-    )
+    finished = finished_days(manifest, tip_median_time(lake))
+    report.objects_compacted = compact(store, manifest, finished)
     sweep(store, manifest)
     report.seconds = time.perf_counter() - began
     return report

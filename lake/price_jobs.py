@@ -50,10 +50,13 @@ def price_days(
     validity: Validity,
     exchange: ExchangeRates | None,
     computed_at: dt.datetime,
+    lake: LakeBlocks,
     days: list[dt.date] | None = None,
 ) -> list[dt.date]:
-    """Price every closed day the lake can answer and has not settled yet; returns them."""
-    lake = LakeBlocks(store, manifest)
+    """Price every closed day the lake can answer and has not settled yet; returns them.
+
+    ``lake`` is the block index of ``manifest``, shared by every day's window walk.
+    """
     if lake.empty:
         return []
     first = utc_date(lake.header_time(manifest.first_height)) + dt.timedelta(days=1)
@@ -65,7 +68,7 @@ def price_days(
         if entry and not entry["canonical_pending"]:
             continue
         try:
-            result = day_price(store, manifest, day)
+            result = day_price(store, manifest, day, lake)
         except ChainPriceError:
             continue  # its window reaches below the lake's first block
         row = price_row(
@@ -88,6 +91,7 @@ def price_recent(
     validity: Validity,
     exchange: ExchangeRates | None,
     computed_at: dt.datetime,
+    lake: LakeBlocks,
 ) -> PriceResult | None:
     """The latest 144 blocks' price, stored under the tip it was computed at."""
     try:
@@ -95,9 +99,7 @@ def price_recent(
     except ChainPriceError:
         return None
     row = price_row(result, validity, exchange.latest() if exchange else None, computed_at)
-    tip_time = dt.datetime.fromtimestamp(
-        LakeBlocks(store, manifest).header_time(result.tip), dt.UTC
-    )
+    tip_time = dt.datetime.fromtimestamp(lake.header_time(result.tip), dt.UTC)
     name = recent_price_object(tip_time, result.tip)  # one object per tip, however often rerun
     write_table(store, name, prices_table([row]), create_only=False)
     manifest.add("prices", name)

@@ -101,6 +101,8 @@ def _chain_order(height: np.ndarray, first: int, last: int) -> np.ndarray:
     rows are in chain order, so a stable sort by height restores it.
     """
     inside = np.flatnonzero((height >= first) & (height <= last))
+    if np.all(np.diff(height[inside]) >= 0):
+        return inside
     return inside[np.argsort(height[inside], kind="stable")]
 
 

@@ -39,8 +39,12 @@ def lake_pricer(store: ObjectStore, manifest: Manifest) -> WindowPricer:
     return price
 
 
-def day_price(store: ObjectStore, manifest: Manifest, day: dt.date) -> PriceResult:
-    return price_day_with(LakeBlocks(store, manifest), lake_pricer(store, manifest), day)
+def day_price(
+    store: ObjectStore, manifest: Manifest, day: dt.date, lake: LakeBlocks | None = None
+) -> PriceResult:
+    """``lake``: the block index to walk, when the caller already holds one for ``manifest``."""
+    blocks = lake or LakeBlocks(store, manifest)
+    return price_day_with(blocks, lake_pricer(store, manifest), day)
 
 
 def recent_price(
