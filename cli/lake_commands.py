@@ -123,7 +123,7 @@ def run_sql(args: argparse.Namespace) -> None:
     try:
         relation = con.sql(args.query)
     except duckdb.Error as exc:
-        raise ChainPriceError(f"SQL: {exc}") from None
+        raise ChainPriceError(f"SQL: {str(exc).splitlines()[0]}") from None
     if relation is None:
         return
     if args.format == "table":
