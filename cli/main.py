@@ -32,19 +32,19 @@ def _add_node_sim_parser(commands: argparse._SubParsersAction) -> None:
         help="serve a simulated chain as Bitcoin Core RPC/REST, Esplora and a price API",
     )
     add_arguments(sim)
-    sim.set_defaults(run=lambda args: run(args))
+    sim.set_defaults(run=run)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        args.run(args)
+        code = args.run(args)  # the simulated node returns its own exit code
     except ChainPriceError as exc:
         print(f"chainprice: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
-    return 0
+    return code or 0
 
 
 if __name__ == "__main__":
