@@ -35,7 +35,32 @@ def _exchange(args: argparse.Namespace, store):
     return LakeExchange(store, ExchangePrices(args.prices_url, node_config(args)))
 
 
+def _writer_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-reorg-depth",
+        type=int,
+        default=12,
+        metavar="N",
+        help="deepest reorg to follow; a deeper fork is refused, changing nothing (default 12)",
+    )
+    parser.add_argument(
+        "--grace",
+        type=float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="how long replaced objects stay readable for readers holding an older manifest "
+        "(default 3600)",
+    )
+
+
+def _settings(args: argparse.Namespace):
+    from lake.ingest import LakeSettings
+
+    return LakeSettings(max_reorg_depth=args.max_reorg_depth, grace_seconds=args.grace)
+
+
 def add_lake_parsers(commands: argparse._SubParsersAction) -> None:
+    _add_lake_admin_parser(commands)
     ingest = commands.add_parser(
         "ingest", help="read new blocks from the node into the lake, then price what they settle"
     )
@@ -43,6 +68,7 @@ def add_lake_parsers(commands: argparse._SubParsersAction) -> None:
     ingest.add_argument("--start-height", type=int, help="first height for an empty lake")
     ingest.add_argument("--stop-height", type=int, help="last height to read (default: the tip)")
     _exchange_argument(ingest)
+    _writer_arguments(ingest)
     add_node_arguments(ingest)
     ingest.set_defaults(run=run_ingest)
 
@@ -53,6 +79,7 @@ def add_lake_parsers(commands: argparse._SubParsersAction) -> None:
     backfill.add_argument("--from", dest="first", type=date_arg, required=True)
     backfill.add_argument("--to", dest="last", type=date_arg, required=True)
     _exchange_argument(backfill)
+    _writer_arguments(backfill)
     add_node_arguments(backfill)
     backfill.set_defaults(run=run_backfill)
 
@@ -64,6 +91,9 @@ def add_lake_parsers(commands: argparse._SubParsersAction) -> None:
 
 
 def _report(report) -> None:
+    if report.node_behind:
+        print(f"the node (tip {report.node_tip}) is behind the lake: nothing to do yet")
+        return
     days = ", ".join(d.isoformat() for d in report.days_priced) or "none"
     print(
         f"ingested {report.blocks} blocks"
@@ -87,6 +117,7 @@ def run_ingest(args: argparse.Namespace) -> None:
             stop_height=args.stop_height,
             exchange=_exchange(args, args.lake),
             on_batch=bar.update,
+            settings=_settings(args),
         )
     _report(report)
     print(f"chainprice: node retries {node.stats.snapshot()['retries']}", file=sys.stderr)
@@ -110,6 +141,7 @@ def run_backfill(args: argparse.Namespace) -> None:
             exchange=_exchange(args, args.lake),
             on_start=start,
             on_batch=bar.update,
+            settings=_settings(args),
         )
     _report(report)
 
@@ -132,3 +164,67 @@ def run_sql(args: argparse.Namespace) -> None:
         relation.pl().write_csv(sys.stdout)
     else:
         print(relation.pl().write_json())
+
+
+def _add_lake_admin_parser(commands: argparse._SubParsersAction) -> None:
+    lake = commands.add_parser("lake", help="check, repair or roll back a lake's manifest")
+    actions = lake.add_subparsers(dest="action", required=True)
+    check = actions.add_parser(
+        "check", help="verify every listed object (present, size, SHA-256 recorded at write time)"
+    )
+    _lake_argument(check)
+    check.set_defaults(run=run_lake_check)
+    repair = actions.add_parser(
+        "repair",
+        help="rebuild the manifest from the objects present; with --node, read again only the "
+        "blocks whose objects are missing or damaged",
+    )
+    _lake_argument(repair)
+    add_node_arguments(repair)
+    repair.set_defaults(run=run_lake_repair)
+    rollback = actions.add_parser("rollback", help="make an earlier kept manifest current again")
+    _lake_argument(rollback)
+    rollback.add_argument("--to", type=int, metavar="VERSION", help="default: the previous one")
+    rollback.set_defaults(run=run_lake_rollback)
+
+
+def run_lake_check(args: argparse.Namespace) -> int:
+    from lake.check import check_lake
+
+    report = check_lake(args.lake)
+    for problem in report.problems:
+        print(f"damaged: {problem}")
+    print(
+        f"{report.url}: manifest version {report.version}, {report.objects} objects "
+        f"({report.bytes / 1e6:,.1f} MB) checked, {len(report.problems)} problems, "
+        f"{report.retired} retired objects awaiting deletion"
+    )
+    if not report.ok:
+        print(
+            f"chainprice: error: the lake has {len(report.problems)} damaged objects; "
+            f"run `chainprice lake repair --lake {report.url} --node ...`",
+            file=sys.stderr,
+        )
+        return 2
+    return 0
+
+
+def run_lake_repair(args: argparse.Namespace) -> None:
+    from lake.repair import rebuild
+
+    node = open_node(args) if args.node else None
+    report = rebuild(args.lake, node)
+    print(
+        f"rebuilt manifest version {report.version}: {report.objects} objects, "
+        f"{len(report.damaged)} damaged objects left out, {len(report.reread)} blocks read again"
+    )
+
+
+def run_lake_rollback(args: argparse.Namespace) -> None:
+    from lake.repair import rollback
+
+    manifest = rollback(args.lake, args.to)
+    print(
+        f"rolled back: manifest version {manifest.version} now holds blocks "
+        f"{manifest.first_height}..{manifest.tip_height}"
+    )

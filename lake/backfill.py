@@ -17,7 +17,7 @@ from core import WindowError, canonical_day_window, day_window
 from core.errors import WindowNotSettledError
 from core.windows import HeaderSource
 from lake.exchange_rates import LakeExchange
-from lake.ingest import IngestReport, NodeBlocks, ingest
+from lake.ingest import IngestReport, LakeSettings, NodeBlocks, ingest
 from lake.manifest import load_manifest
 from lake.price_records import Validity
 
@@ -50,6 +50,7 @@ def backfill(
     validity: Validity | None = None,
     on_start: Callable[[int], None] | None = None,
     on_batch: Callable[[int], None] | None = None,
+    settings: LakeSettings | None = None,
 ) -> IngestReport:
     """Fill the lake for the days ``[first, last]``; safe to re-run and to resume."""
     start, stop = height_range(node, first, last)
@@ -71,4 +72,5 @@ def backfill(
         exchange=exchange,
         on_batch=on_batch,
         recent=False,
+        settings=settings,
     )

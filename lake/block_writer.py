@@ -1,4 +1,9 @@
-"""A batch of parsed blocks into the lake's per-block tables, one object per table and day."""
+"""A batch of parsed blocks into the lake's per-block tables: staged objects, one per block.
+
+Per-block objects live under ``staging/`` until their day is finished and
+published (``lake.publication``), so globs of the table folders only ever see
+whole, final days.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +17,8 @@ from adapters.storage import ObjectStore
 from core import ParsedBlock
 from core.block_outputs import BlockRows
 from core.windows import utc_date
-from lake.manifest import Manifest
-from lake.parquet_io import write_table
-from lake_schema import block_object, compacted_object, to_table
+from lake.parquet_io import write_object
+from lake_schema import block_object, staged, to_table
 
 MTP_SPAN = 11
 
@@ -23,10 +27,8 @@ def _hex(block_hash: bytes) -> str:
     return block_hash[::-1].hex()
 
 
-def object_name(table: str, day: dt.date, blocks: Sequence[ParsedBlock]) -> str:
-    """One block's own name, or the name a compaction of those blocks' objects would get."""
-    names = [block_object(table, day, b.height, _hex(b.block_hash)) for b in blocks]
-    return names[0] if len(names) == 1 else compacted_object(table, day, names)
+def staged_block_name(table: str, block: ParsedBlock) -> str:
+    return staged(block_object(table, utc_date(block.time), block.height, _hex(block.block_hash)))
 
 
 def binary32(hashes: np.ndarray) -> pa.Array:
@@ -35,6 +37,12 @@ def binary32(hashes: np.ndarray) -> pa.Array:
     return pa.FixedSizeBinaryArray.from_buffers(
         pa.binary(32), len(data), [None, pa.py_buffer(data)]
     )
+
+
+def _rows_of(height: np.ndarray, block_height: int) -> slice:
+    """The rows of one block in height-ordered rows."""
+    lo, hi = np.searchsorted(height, [block_height, block_height + 1])
+    return slice(int(lo), int(hi))
 
 
 def median_times(blocks: Sequence[ParsedBlock], earlier_times: Sequence[int]) -> list[int | None]:
@@ -49,26 +57,26 @@ def median_times(blocks: Sequence[ParsedBlock], earlier_times: Sequence[int]) ->
 
 def write_blocks(
     store: ObjectStore,
-    manifest: Manifest,
     blocks: Sequence[ParsedBlock],
     rows: BlockRows,
     earlier_times: Sequence[int],
     ingested_at: dt.datetime,
-) -> None:
-    """Write the batch's rows (outputs, txids, then blocks) and list them in ``manifest``.
+) -> dict[str, list]:
+    """Write the batch's rows (outputs, txids, then blocks), one staged object per block and
+    table; returns each object's name and ``[size, sha256]`` for the commit.
 
     Names are deterministic, so a re-run after a crash finds the objects it
-    already wrote and keeps them; the manifest (saved by the caller) commits them.
+    already wrote; they are kept only if they hold the same rows.
     """
-    days = [utc_date(b.time) for b in blocks]
     mtp = median_times(blocks, earlier_times)
     out_counts = np.bincount(rows.outputs.height - blocks[0].height, minlength=len(blocks)).tolist()
-    for day in sorted(set(days)):
-        members = [b for b, d in zip(blocks, days, strict=True) if d == day]
-        heights = np.array([b.height for b in members], np.int32)
+    written: dict[str, list] = {}
+    for member in blocks:
+        members = [member]
+        heights = np.array([member.height], np.int32)
         out = rows.outputs
-        out_keep = np.isin(out.height, heights)
-        tx_keep = np.isin(rows.txids.height, heights)
+        out_keep = _rows_of(out.height, member.height)
+        tx_keep = _rows_of(rows.txids.height, member.height)
         tables = {
             "outputs": {
                 "height": out.height[out_keep],
@@ -96,6 +104,6 @@ def write_blocks(
             },
         }
         for table, columns in tables.items():
-            name = object_name(table, day, members)
-            write_table(store, name, to_table(table, columns), create_only=True)
-            manifest.add(table, name)
+            name = staged_block_name(table, member)
+            written[name] = write_object(store, name, to_table(table, columns))
+    return written

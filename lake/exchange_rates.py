@@ -9,19 +9,17 @@ failing the on-chain work.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import sys
 from urllib.parse import urlsplit
-
-import pyarrow.parquet as pq
 
 from adapters.exchange import ExchangePrices, ExchangeQuote
 from adapters.storage import ObjectStore
 from core.errors import SourceError
 from core.windows import midnight
-from lake.manifest import Manifest
-from lake.parquet_io import write_table
-from lake_schema import exchange_object, to_table
+from lake.changes import add_object
+from lake.manifest import Manifest, Op
+from lake.parquet_io import read_object, stage
+from lake_schema import exchange_object, parse_object, to_table
 
 
 class LakeExchange:
@@ -38,33 +36,43 @@ class LakeExchange:
         start = midnight(day)
         return [q for q in self._history if start <= q.time < start + 86400]
 
-    def store_day(self, manifest: Manifest, day: dt.date) -> list[float]:
-        """The day's USD rows, from the lake if already kept, else from the API (then kept)."""
-        name = exchange_object(day, self.source)
-        if name in manifest.names("exchange_prices"):
-            return pq.read_table(io.BytesIO(self.store.get(name)))["price"].to_pylist()
-        quotes = self._rows(day)
-        if quotes:
-            table = to_table(
-                "exchange_prices",
-                {
-                    "time": [q.time for q in quotes],
-                    "currency": ["USD"] * len(quotes),
-                    "price": [q.usd for q in quotes],
-                    "source": [self.source] * len(quotes),
-                },
-            )
-            write_table(self.store, name, table, create_only=True)
-            manifest.add("exchange_prices", name)
-        return [q.usd for q in quotes]
+    def _kept(self, manifest: Manifest, day: dt.date) -> str | None:
+        for name in manifest.names("exchange_prices"):
+            obj = parse_object(name)
+            if obj.date == day and obj.source == self.source:
+                return name
+        return None
 
-    def day_mean(self, manifest: Manifest, day: dt.date) -> float | None:
+    def store_day(self, manifest: Manifest, day: dt.date) -> tuple[list[float], list[Op]]:
+        """The day's USD rows, from the lake if already kept, else from the API (then staged)."""
+        kept = self._kept(manifest, day)
+        if kept is not None:
+            table = read_object(self.store, kept, ["price"], manifest.objects)
+            return table["price"].to_pylist(), []
+        quotes = self._rows(day)
+        if not quotes:
+            return [], []
+        table = to_table(
+            "exchange_prices",
+            {
+                "time": [q.time for q in quotes],
+                "currency": ["USD"] * len(quotes),
+                "price": [q.usd for q in quotes],
+                "source": [self.source] * len(quotes),
+            },
+        )
+        name, info = stage(self.store, exchange_object(day, self.source), table)
+        return [q.usd for q in quotes], [
+            add_object(name, info, {"date": day, "source": self.source})
+        ]
+
+    def day_mean(self, manifest: Manifest, day: dt.date) -> tuple[float | None, list[Op]]:
         try:
-            prices = self.store_day(manifest, day)
+            prices, ops = self.store_day(manifest, day)
         except SourceError as exc:
             print(f"chainprice: no exchange price for {day}: {exc}", file=sys.stderr)
-            return None
-        return sum(prices) / len(prices) if prices else None
+            return None, []
+        return (sum(prices) / len(prices) if prices else None), ops
 
     def latest(self) -> float | None:
         try:

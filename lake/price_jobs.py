@@ -1,9 +1,11 @@
-"""Pricing what the lake's new blocks made priceable, and storing the results.
+"""Pricing what the lake's new blocks made priceable, as changes to commit.
 
 Days are priced once their window is settled; a day priced while its
-canonical window was still pending is priced again on a later run. Results
-go to ``prices`` (one object per day, rewritten whole) and ``intraday``;
-the manifest keeps each day's windows, so a reorg knows which days to redo.
+canonical window was still pending is priced again on a later run, and a
+settled day is never replaced (the first commit of it wins, as in one
+sequential run). Results are staged objects with a digest in their name, so
+two writers' versions never overwrite each other; the day's summary in the
+manifest says which objects are its price, so a reorg knows what to redo.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from typing import Protocol
 from adapters.storage import ObjectStore
 from core.errors import ChainPriceError
 from core.result import PriceResult
-from core.windows import latest_day, utc_date
-from lake.manifest import Manifest
-from lake.parquet_io import write_table
+from core.windows import HeaderSource, latest_day, utc_date
+from lake.changes import set_day, set_recent
+from lake.manifest import Manifest, Op
+from lake.parquet_io import stage
 from lake.price_records import Validity, intraday_table, price_row, prices_table
 from lake.reader import LakeBlocks
 from lake.window_prices import day_price, recent_price
@@ -24,7 +27,7 @@ from lake_schema import day_price_object, intraday_object, recent_price_object
 
 
 class ExchangeRates(Protocol):
-    def day_mean(self, manifest: Manifest, day: dt.date) -> float | None: ...
+    def day_mean(self, manifest: Manifest, day: dt.date) -> tuple[float | None, list[Op]]: ...
     def latest(self) -> float | None: ...
 
 
@@ -51,37 +54,39 @@ def price_days(
     exchange: ExchangeRates | None,
     computed_at: dt.datetime,
     lake: LakeBlocks,
-    days: list[dt.date] | None = None,
-) -> list[dt.date]:
-    """Price every closed day the lake can answer and has not settled yet; returns them.
+    headers: HeaderSource | None = None,
+) -> tuple[list[dt.date], list[Op]]:
+    """Price every closed day the lake can answer and has not settled yet.
 
-    ``lake`` is the block index of ``manifest``, shared by every day's window walk.
+    ``lake`` is the block index of ``manifest``; ``headers`` what the window walks
+    read (``NodeTipHeaders`` when a node is at hand; the lake itself otherwise).
     """
     if lake.empty:
-        return []
+        return [], []
+    walk = headers or lake
     first = utc_date(lake.header_time(manifest.first_height)) + dt.timedelta(days=1)
-    last = latest_day(lake)
-    candidates = days or [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-    priced = []
-    for day in candidates:
+    last = latest_day(walk)
+    priced: list[dt.date] = []
+    ops: list[Op] = []
+    for day in (first + dt.timedelta(days=i) for i in range((last - first).days + 1)):
         entry = manifest.days.get(day.isoformat())
         if entry and not entry["canonical_pending"]:
             continue
         try:
-            result = day_price(store, manifest, day, lake)
+            result = day_price(store, manifest, day, walk)
         except ChainPriceError:
             continue  # its window reaches below the lake's first block
-        row = price_row(
-            result, validity, exchange.day_mean(manifest, day) if exchange else None, computed_at
+        exchange_price, exchange_ops = exchange.day_mean(manifest, day) if exchange else (None, [])
+        row = price_row(result, validity, exchange_price, computed_at)
+        objects = dict(
+            [
+                stage(store, day_price_object(day), prices_table([row])),
+                stage(store, intraday_object(day), intraday_table(result)),
+            ]
         )
-        write_table(store, day_price_object(day), prices_table([row]), create_only=False)
-        write_table(store, intraday_object(day), intraday_table(result), create_only=False)
-        manifest.add("prices", day_price_object(day))
-        manifest.add("intraday", intraday_object(day))
-        manifest.days[day.isoformat()] = _summary(result, row)
-        manifest.latest["day"] = {"date": day.isoformat(), **manifest.days[day.isoformat()]}
+        ops += [*exchange_ops, set_day(day.isoformat(), _summary(result, row), objects)]
         priced.append(day)
-    return priced
+    return priced, ops
 
 
 def price_recent(
@@ -92,16 +97,17 @@ def price_recent(
     exchange: ExchangeRates | None,
     computed_at: dt.datetime,
     lake: LakeBlocks,
-) -> PriceResult | None:
-    """The latest 144 blocks' price, stored under the tip it was computed at."""
+) -> tuple[PriceResult | None, list[Op]]:
+    """The latest 144 blocks' price, staged under the tip it was computed at (once per tip: the
+    same blocks give the same price)."""
+    if manifest.latest.get("recent", {}).get("tip_height") == manifest.tip_height:
+        return None, []
     try:
         result = recent_price(store, manifest)
     except ChainPriceError:
-        return None
+        return None, []
     row = price_row(result, validity, exchange.latest() if exchange else None, computed_at)
     tip_time = dt.datetime.fromtimestamp(lake.header_time(result.tip), dt.UTC)
-    name = recent_price_object(tip_time, result.tip)  # one object per tip, however often rerun
-    write_table(store, name, prices_table([row]), create_only=False)
-    manifest.add("prices", name)
-    manifest.latest["recent"] = {"computed_at": computed_at.isoformat(), **_summary(result, row)}
-    return result
+    name, info = stage(store, recent_price_object(tip_time, result.tip), prices_table([row]))
+    summary = {"computed_at": computed_at.isoformat(), **_summary(result, row)}
+    return result, [set_recent(result.tip, summary, name, info)]

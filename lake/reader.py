@@ -13,6 +13,7 @@ import pyarrow as pa
 from adapters.storage import ObjectStore
 from core.block_outputs import PRICING_COLUMNS, KnownTxids, OutputRows
 from core.errors import SourceError
+from core.windows import HeaderSource
 from lake.manifest import Manifest
 from lake.objects import block_objects, overlapping
 from lake.parquet_io import read_tables
@@ -43,7 +44,9 @@ class LakeBlocks:
         for obj in overlapping(self._objects, height, height):
             if obj.name in self._loaded:
                 continue
-            table = read_tables(self.store, [obj.name], get_table("blocks").schema)
+            table = read_tables(
+                self.store, [obj.name], get_table("blocks").schema, sizes=self.manifest.objects
+            )
             heights = table["height"].to_pylist()
             self._time.update(zip(heights, table["time"].to_pylist(), strict=True))
             self._hash.update(zip(heights, table["hash"].to_pylist(), strict=True))
@@ -80,7 +83,9 @@ def output_rows(
     """
     names = [o.name for o in overlapping(block_objects(manifest, "outputs"), first, last)]
     wanted = PRICING_COLUMNS if pricing_only else tuple(OutputRows.__dataclass_fields__)
-    table = read_tables(store, names, get_table("outputs").schema, columns=wanted)
+    table = read_tables(
+        store, names, get_table("outputs").schema, columns=wanted, sizes=manifest.objects
+    )
     keep = _chain_order(table["height"].to_numpy(), first, last)
     return OutputRows(
         **{
@@ -111,7 +116,9 @@ def known_txids(store: ObjectStore, manifest: Manifest, first: int, last: int) -
     if last < first:
         return KnownTxids.empty()
     names = [o.name for o in overlapping(block_objects(manifest, "txids"), first, last)]
-    table = read_tables(store, names, get_table("txids").schema, columns=["height", "txid"])
+    table = read_tables(
+        store, names, get_table("txids").schema, columns=["height", "txid"], sizes=manifest.objects
+    )
     height = table["height"].to_numpy()
     txid_col = table["txid"].combine_chunks() if table.num_rows else pa.array([], pa.binary(32))
     raw = np.frombuffer(txid_col.buffers()[1], np.uint8)[
@@ -119,3 +126,27 @@ def known_txids(store: ObjectStore, manifest: Manifest, first: int, last: int) -
     ].reshape(-1, 32)
     keep = _chain_order(height, first, last)
     return KnownTxids(height[keep].astype(np.int32), raw[keep])
+
+
+class NodeTipHeaders:
+    """Header times from the lake where it has them, else from the node, with the node's tip.
+
+    Writers price days with the reference walk from the node's tip, not the
+    lake's: the walk depends on the tip, and the node's is the same for every
+    writer (a backfill of old days and an ingest running at once give the
+    same windows as one sequential run).
+    """
+
+    def __init__(self, lake: LakeBlocks, node: HeaderSource) -> None:
+        self.lake, self.node = lake, node
+
+    def block_count(self) -> int:
+        return self.node.block_count()
+
+    def header_time(self, height: int) -> int:
+        manifest = self.lake.manifest
+        if manifest.first_height is not None and manifest.first_height <= height <= (
+            manifest.tip_height or -1
+        ):
+            return self.lake.header_time(height)
+        return self.node.header_time(height)

@@ -9,7 +9,7 @@ from core.block_outputs import OutputRows, price_rows
 from core.engine import WindowPricer, price_day_with
 from core.errors import WindowError
 from core.result import PriceResult
-from core.windows import RECENT_BLOCKS, block_window
+from core.windows import RECENT_BLOCKS, HeaderSource, block_window
 from lake.manifest import Manifest
 from lake.reader import LakeBlocks, output_rows
 
@@ -40,9 +40,9 @@ def lake_pricer(store: ObjectStore, manifest: Manifest) -> WindowPricer:
 
 
 def day_price(
-    store: ObjectStore, manifest: Manifest, day: dt.date, lake: LakeBlocks | None = None
+    store: ObjectStore, manifest: Manifest, day: dt.date, lake: HeaderSource | None = None
 ) -> PriceResult:
-    """``lake``: the block index to walk, when the caller already holds one for ``manifest``."""
+    """``lake``: the headers to walk (the lake's block index by default)."""
     blocks = lake or LakeBlocks(store, manifest)
     return price_day_with(blocks, lake_pricer(store, manifest), day)
 

@@ -16,8 +16,11 @@ from lake_schema.naming import (
     mempool_price_object,
     parse_object,
     partition_prefix,
+    recent_day_object,
     recent_price_object,
     run_object,
+    staged,
+    versioned,
 )
 from lake_schema.tables import SCHEMA_VERSION, SPEND_LOOKBACK, TABLES, Table, get_table
 from lake_schema.validation import to_table, validate
@@ -40,8 +43,11 @@ __all__ = [
     "mempool_price_object",
     "parse_object",
     "partition_prefix",
+    "recent_day_object",
     "recent_price_object",
     "run_object",
+    "staged",
     "to_table",
     "validate",
+    "versioned",
 ]

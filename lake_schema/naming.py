@@ -11,12 +11,15 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from lake_schema.errors import LakeNameError
 
 PER_BLOCK_TABLES = ("blocks", "outputs", "txids")
+STAGING = "staging/"
+"""Prefix of objects that may still change (unfinished days, pending prices): globs of the
+table folders never see them; the manifest lists them on top of the published objects."""
 STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 HASH_PREFIX_LEN = 16
 DIGEST_LEN = 16
@@ -26,6 +29,7 @@ ObjectKind = Literal[
     "compacted",
     "day_price",
     "recent_price",
+    "recent_day",
     "mempool_price",
     "intraday",
     "exchange",
@@ -33,6 +37,7 @@ ObjectKind = Literal[
 ]
 
 _DATE = r"(?P<date>\d{4}-\d{2}-\d{2})"
+_VERSION = re.compile(r"(?P<stem>.*)\.v(?P<version>[0-9a-f]{16})\.parquet")
 _STAMP = r"(?P<stamp>\d{8}T\d{6}Z)"
 _LABEL = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 _NUMBER = r"0|[1-9]\d{0,8}"  # as the builders write heights: no leading zeros
@@ -47,6 +52,7 @@ _PATTERNS: dict[ObjectKind, re.Pattern[str]] = {
         "day_price": rf"(?P<table>prices)/kind=day/date={_DATE}/price\.parquet",
         "recent_price": rf"(?P<table>prices)/kind=recent/date={_DATE}/"
         rf"tip-(?P<first>\d{{9}})\.parquet",
+        "recent_day": rf"(?P<table>prices)/kind=recent/date={_DATE}/tips\.parquet",
         "mempool_price": rf"(?P<table>prices)/kind=mempool/date={_DATE}/at-{_STAMP}\.parquet",
         "intraday": rf"(?P<table>intraday)/date={_DATE}/points\.parquet",
         "exchange": rf"(?P<table>exchange_prices)/date={_DATE}/(?P<source>{_LABEL})\.parquet",
@@ -75,6 +81,10 @@ class LakeObject:
     source: str | None = None
     run_id: str | None = None
     stamp: dt.datetime | None = None
+    staged: bool = False
+    """Under ``staging/``: listed by the manifest but invisible to globs of the table folders."""
+    version: str | None = None
+    """Content digest of a staged object that a later run may replace by another version."""
 
 
 def _utc(at: dt.datetime) -> dt.datetime:
@@ -143,6 +153,11 @@ def day_price_object(day: dt.date) -> str:
     return f"{partition_prefix('prices', day, 'day')}price.parquet"
 
 
+def recent_day_object(day: dt.date) -> str:
+    """The published object holding every recent-window price computed on ``day``."""
+    return f"{partition_prefix('prices', day, 'recent')}tips.parquet"
+
+
 def recent_price_object(computed_at: dt.datetime, tip_height: int) -> str:
     day = _utc(computed_at).date()
     return f"{partition_prefix('prices', day, 'recent')}tip-{_height(tip_height)}.parquet"
@@ -167,12 +182,30 @@ def run_object(started_at: dt.datetime, run_id: str) -> str:
     return f"{partition_prefix('runs', day)}{_stamp(started_at)}-{_label(run_id, 'run id')}.parquet"
 
 
+def staged(name: str) -> str:
+    """Where ``name`` (a published name) lives while it may still change."""
+    return STAGING + name
+
+
+def versioned(name: str, data: bytes) -> str:
+    """``name`` marked with a digest of ``data``, so each version of a result has its own
+    object and no object is ever overwritten with other content."""
+    digest = hashlib.sha256(data).hexdigest()[:DIGEST_LEN]
+    return f"{name.removesuffix('.parquet')}.v{digest}.parquet"
+
+
 def parse_object(name: str) -> LakeObject:
     """Read back what a lake object name holds; a clear error for any other name."""
+    plain = name.removeprefix(STAGING)
+    version = None
+    marked = _VERSION.fullmatch(plain)
+    if marked and name.startswith(STAGING):
+        plain, version = f"{marked['stem']}.parquet", marked["version"]
     for kind, pattern in _PATTERNS.items():
-        match = pattern.fullmatch(name)
+        match = pattern.fullmatch(plain)
         if match:
-            return _lake_object(name, kind, match)
+            obj = _lake_object(plain, kind, match)
+            return replace(obj, name=name, staged=name.startswith(STAGING), version=version)
     raise LakeNameError(f"{name!r} is not the name of a lake object")
 
 

@@ -15,7 +15,7 @@ import pyarrow as pa
 from core.block_outputs import SPEND_LOOKBACK
 from lake_schema.errors import LakeSchemaError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 
@@ -84,9 +84,10 @@ def _block_date(of: str) -> pa.Field:
 
 
 _PER_BLOCK_NAMES = (
-    "{table}/date=YYYY-MM-DD/<height:09d>-<hash[:16]>.parquet (one block)",
+    "staging/{table}/date=YYYY-MM-DD/<height:09d>-<hash[:16]>.parquet (one block of a day "
+    "that can still change)",
     "{table}/date=YYYY-MM-DD/day-<first height>-<last height>-<digest>.parquet "
-    "(blocks of one day compacted; digest of the member object names)",
+    "(a finished day, published once; digest of the member object names)",
 )
 
 
@@ -288,8 +289,11 @@ PRICES = _table(
         ),
     ],
     (
-        "prices/kind=day/date=YYYY-MM-DD/price.parquet (rewritten whole on recompute)",
-        "prices/kind=recent/date=YYYY-MM-DD/tip-<tip height:09d>.parquet",
+        "staging/prices/kind=day/date=YYYY-MM-DD/price.v<digest>.parquet (while the day can "
+        "still be repriced)",
+        "prices/kind=day/date=YYYY-MM-DD/price.parquet (a finished day, published once)",
+        "staging/prices/kind=recent/date=YYYY-MM-DD/tip-<tip height:09d>.v<digest>.parquet",
+        "prices/kind=recent/date=YYYY-MM-DD/tips.parquet (every tip of a finished day)",
         "prices/kind=mempool/date=YYYY-MM-DD/at-<computed_at as YYYYMMDDTHHMMSSZ>.parquet",
     ),
 )
@@ -304,7 +308,10 @@ INTRADAY = _table(
         _col("seq", pa.int32(), "Order of the point in the chart, from 0."),
     ],
     [_col("date", pa.date32(), "The priced UTC day (Hive partition).")],
-    ("intraday/date=YYYY-MM-DD/points.parquet",),
+    (
+        "staging/intraday/date=YYYY-MM-DD/points.v<digest>.parquet",
+        "intraday/date=YYYY-MM-DD/points.parquet (a finished day)",
+    ),
     order_by=("seq",),
 )
 
@@ -318,7 +325,10 @@ EXCHANGE_PRICES = _table(
         _col("source", pa.string(), "Host of the price API's base URL, e.g. mempool.space."),
     ],
     [_col("date", pa.date32(), "UTC date of time (Hive partition).")],
-    ("exchange_prices/date=YYYY-MM-DD/<source>.parquet",),
+    (
+        "staging/exchange_prices/date=YYYY-MM-DD/<source>.v<digest>.parquet",
+        "exchange_prices/date=YYYY-MM-DD/<source>.parquet (a finished day)",
+    ),
 )
 
 RUNS = _table(

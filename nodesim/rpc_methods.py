@@ -396,7 +396,7 @@ class RpcMethods:
         chain = self.chain
         tip = chain.header(chain.tip)
         return {
-            "chain": "main",
+            "chain": chain.network,
             "blocks": chain.tip,
             "headers": chain.tip,
             "bestblockhash": chain.tip_hash,

@@ -93,6 +93,8 @@ class ServedChain:
         if not blocks:
             raise SourceError("a served chain needs at least one block")
         self.start_height = start_height
+        self.network = "main"
+        """Core's chain name (``getblockchaininfo.chain``): main, test, signet or regtest."""
         self.blocks = blocks
         self.headers: list[Header] = []
         self.hashes: list[str] = []

@@ -100,3 +100,36 @@ def test_bad_names_are_refused(any_store: ObjectStore) -> None:
         with pytest.raises(StorageError, match="object name"):
             any_store.delete(name)
     assert any_store.list() == []
+
+
+def test_compare_and_swap_has_one_winner_per_version(any_store: ObjectStore) -> None:
+    assert any_store.get_versioned("manifest.json") is None
+    assert any_store.put_if("manifest.json", b"v1", None) is True
+    assert any_store.put_if("manifest.json", b"again", None) is False
+    data, token = any_store.get_versioned("manifest.json")
+    assert data == b"v1"
+    wins = []
+
+    def writer(i: int) -> None:
+        wins.append(any_store.put_if("manifest.json", f"v2-{i}".encode(), token))
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(wins) == [False] * 5 + [True]
+    data, newer = any_store.get_versioned("manifest.json")
+    assert data.startswith(b"v2-") and newer != token
+    assert any_store.put_if("manifest.json", b"stale", token) is False
+    assert any_store.put_if("manifest.json", b"v3", newer) is True
+
+
+def test_list_details_gives_sizes_and_times(any_store: ObjectStore) -> None:
+    import time
+
+    before = time.time() - 5
+    any_store.put(BLOCK_A, b"12345")
+    (info,) = any_store.list_details("outputs/")
+    assert (info.name, info.size) == (BLOCK_A, 5)
+    assert before < info.updated < time.time() + 5

@@ -58,16 +58,36 @@ class NodeChain:
         self._headers: dict[int, bytes] = {}
         self._hashes: dict[int, str] = {}
         self._floor = 0  # lowest height the node serves (test chains start above 0)
+        self._network: dict[str, Any] | None = None
 
     @property
     def stats(self) -> FetchStats:
         return self.source.stats
+
+    def network(self) -> dict[str, Any]:
+        """The chain's name (main, test...) and genesis hash, where the node tells them."""
+        if self._network is None:
+            chain_name = getattr(self.source, "chain_name", None)
+            try:
+                genesis: str | None = self.source.block_hash(0)
+            except NotFoundError:  # a node serving a chain from a later height
+                genesis = None
+            self._network = {"chain": chain_name() if chain_name else None, "genesis_hash": genesis}
+        return self._network
 
     def block_count(self) -> int:
         """The tip height, read from the node on first use."""
         if self._tip is None:
             self._tip = self.source.tip_height()
         return self._tip
+
+    def first_height(self) -> int:
+        """The lowest height the node serves: 0, or where a simulated chain starts."""
+        try:
+            self.source.block_hash(0)
+        except NotFoundError:
+            return self._first_served(0, self.block_count())
+        return 0
 
     def header_time(self, height: int) -> int:
         return header_time(self.header(height))

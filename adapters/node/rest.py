@@ -56,6 +56,10 @@ class RestSource:
         except (KeyError, TypeError, ValueError) as exc:
             raise BadResponseError(f"the node's chaininfo.json has no block count: {exc}") from exc
 
+    def chain_name(self) -> str | None:
+        info: Any = self.http.get(f"{self.base}/chaininfo.json", body_json)
+        return info.get("chain") if isinstance(info, dict) else None
+
     def block_hash(self, height: int) -> str:
         if height < 0:
             raise NotFoundError(f"there is no block at negative height {height}")

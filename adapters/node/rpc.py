@@ -215,6 +215,10 @@ class RpcSource:
     def tip_height(self) -> int:
         return int(self.call("getblockcount"))
 
+    def chain_name(self) -> str | None:
+        info = self.call("getblockchaininfo")
+        return info.get("chain") if isinstance(info, dict) else None
+
     def block_hash(self, height: int) -> str:
         answer = self.call("getblockhash", height)
         if not isinstance(answer, str) or not is_block_hash(answer):

@@ -4,12 +4,13 @@
 the ``ObjectStore`` interface only.
 """
 
-from adapters.storage.base import ObjectStore, check_name
+from adapters.storage.base import ObjectInfo, ObjectStore, check_name
 from adapters.storage.config import StorageConfig
 from adapters.storage.errors import ObjectMissingError, StorageError
 from adapters.storage.opener import open_store
 
 __all__ = [
+    "ObjectInfo",
     "ObjectMissingError",
     "ObjectStore",
     "StorageConfig",

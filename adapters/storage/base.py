@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import mimetypes
 import re
+from dataclasses import dataclass
 from typing import Protocol
 
 import pyarrow.fs
@@ -16,6 +17,16 @@ from adapters.storage.errors import StorageError
 
 _BAD_COMPONENT = re.compile(r"^$|^\.|[\\\x00-\x1f]")
 _MIME_TYPES = mimetypes.MimeTypes(filenames=())  # Python's own table: the same on every machine
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """One listed object: its age (for a sweep judging a leftover) and size (for a check)."""
+
+    name: str
+    size: int
+    updated: float
+    """When the object was last written, unix seconds."""
 
 
 class ObjectStore(Protocol):
@@ -37,6 +48,28 @@ class ObjectStore(Protocol):
 
     def get(self, name: str) -> bytes:
         """The object's bytes; ``ObjectMissingError`` if there is none."""
+        ...
+
+    def get_versioned(self, name: str) -> tuple[bytes, str] | None:
+        """The object's bytes and a token naming this version of it (None if there is none).
+
+        The token is what ``put_if`` compares: a GCS generation, an S3 ETag, a
+        content digest on local disk.
+        """
+        ...
+
+    def put_if(self, name: str, data: bytes, token: str | None) -> bool:
+        """Compare-and-swap: store ``data`` only if the object is still at version ``token``.
+
+        ``token=None`` means "only if there is no object yet". Returns False,
+        writing nothing, when another writer got there first. A write whose
+        reply was lost and was retried can report False for its own change:
+        callers recognise their own commits by content.
+        """
+        ...
+
+    def list_details(self, prefix: str = "") -> list[ObjectInfo]:
+        """Like ``list``, with each object's size and last write time."""
         ...
 
     def exists(self, name: str) -> bool: ...

@@ -19,7 +19,7 @@ from google.cloud import storage
 from google.cloud.storage import exceptions as storage_exceptions
 from google.cloud.storage.retry import DEFAULT_RETRY
 
-from adapters.storage.base import check_name, check_prefix, content_type
+from adapters.storage.base import ObjectInfo, check_name, check_prefix, content_type
 from adapters.storage.config import StorageConfig, resolve_endpoint
 from adapters.storage.errors import ObjectMissingError, StorageError, storage_failure
 
@@ -91,6 +91,31 @@ class GcsStore:
         except _FAILURES as exc:
             raise storage_failure("read", name, self.url, exc) from None
 
+    def get_versioned(self, name: str) -> tuple[bytes, str] | None:
+        blob = self._blob(name)
+        try:
+            data = blob.download_as_bytes(retry=self._retry, timeout=self._timeout)
+        except api_exceptions.NotFound:
+            return None
+        except _FAILURES as exc:
+            raise storage_failure("read", name, self.url, exc) from None
+        return data, str(blob.generation)
+
+    def put_if(self, name: str, data: bytes, token: str | None) -> bool:
+        try:
+            self._blob(name).upload_from_string(
+                data,
+                content_type=content_type(name),
+                if_generation_match=0 if token is None else int(token),
+                retry=self._retry,
+                timeout=self._timeout,
+            )
+        except api_exceptions.PreconditionFailed:
+            return False
+        except _FAILURES as exc:
+            raise storage_failure("write", name, self.url, exc) from None
+        return True
+
     def exists(self, name: str) -> bool:
         try:
             return self._blob(name).exists(retry=self._retry, timeout=self._timeout)
@@ -98,15 +123,25 @@ class GcsStore:
             raise storage_failure("look up", name, self.url, exc) from None
 
     def list(self, prefix: str = "") -> list[str]:
+        return [info.name for info in self.list_details(prefix)]
+
+    def list_details(self, prefix: str = "") -> list[ObjectInfo]:
         try:
             blobs = self._bucket.list_blobs(
                 prefix=self._root + check_prefix(prefix), retry=self._retry, timeout=self._timeout
             )
-            keys = [blob.name for blob in blobs]
+            found = [
+                ObjectInfo(
+                    blob.name.removeprefix(self._root),
+                    int(blob.size or 0),
+                    blob.updated.timestamp() if blob.updated else 0.0,
+                )
+                for blob in blobs
+                if not blob.name.endswith("/")  # pyarrow's folder markers are not objects
+            ]
         except _FAILURES as exc:
             raise storage_failure("list", repr(prefix), self.url, exc) from None
-        # Folder markers ("a/b/") that pyarrow creates are not objects of the store.
-        return sorted(key.removeprefix(self._root) for key in keys if not key.endswith("/"))
+        return sorted(found, key=lambda info: info.name)
 
     def delete(self, name: str) -> None:
         try:

@@ -12,12 +12,13 @@ import botocore.config
 import botocore.exceptions
 import pyarrow.fs
 
-from adapters.storage.base import check_name, check_prefix, content_type
+from adapters.storage.base import ObjectInfo, check_name, check_prefix, content_type
 from adapters.storage.config import StorageConfig, resolve_endpoint
 from adapters.storage.errors import ObjectMissingError, storage_failure
 
 _FAILURES = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError)
 _MISSING = ("NoSuchKey", "404")
+_LOST_RACE = ("PreconditionFailed", "412", "ConditionalRequestConflict", "409")
 
 
 class S3Store:
@@ -81,6 +82,35 @@ class S3Store:
         except botocore.exceptions.BotoCoreError as exc:
             raise storage_failure("read", name, self.url, exc) from None
 
+    def get_versioned(self, name: str) -> tuple[bytes, str] | None:
+        try:
+            response = self._client.get_object(Bucket=self.bucket, Key=self._key(name))
+            return response["Body"].read(), response["ETag"]
+        except botocore.exceptions.ClientError as exc:
+            if _code(exc) in _MISSING:
+                return None
+            raise storage_failure("read", name, self.url, exc) from None
+        except botocore.exceptions.BotoCoreError as exc:
+            raise storage_failure("read", name, self.url, exc) from None
+
+    def put_if(self, name: str, data: bytes, token: str | None) -> bool:
+        condition = {"IfNoneMatch": "*"} if token is None else {"IfMatch": token}
+        try:
+            self._client.put_object(
+                Bucket=self.bucket,
+                Key=self._key(name),
+                Body=data,
+                ContentType=content_type(name),
+                **condition,
+            )
+        except botocore.exceptions.ClientError as exc:
+            if _code(exc) in _LOST_RACE:
+                return False
+            raise storage_failure("write", name, self.url, exc) from None
+        except botocore.exceptions.BotoCoreError as exc:
+            raise storage_failure("write", name, self.url, exc) from None
+        return True
+
     def exists(self, name: str) -> bool:
         try:
             self._client.head_object(Bucket=self.bucket, Key=self._key(name))
@@ -93,15 +123,26 @@ class S3Store:
         return True
 
     def list(self, prefix: str = "") -> list[str]:
+        return [info.name for info in self.list_details(prefix)]
+
+    def list_details(self, prefix: str = "") -> list[ObjectInfo]:
         pages = self._client.get_paginator("list_objects_v2").paginate(
             Bucket=self.bucket, Prefix=self._root + check_prefix(prefix)
         )
         try:
-            keys = [obj["Key"] for page in pages for obj in page.get("Contents", ())]
+            found = [
+                ObjectInfo(
+                    obj["Key"].removeprefix(self._root),
+                    int(obj["Size"]),
+                    obj["LastModified"].timestamp(),
+                )
+                for page in pages
+                for obj in page.get("Contents", ())
+                if not obj["Key"].endswith("/")  # pyarrow's folder markers are not objects
+            ]
         except _FAILURES as exc:
             raise storage_failure("list", repr(prefix), self.url, exc) from None
-        # Folder markers ("a/b/") that pyarrow creates are not objects of the store.
-        return sorted(key.removeprefix(self._root) for key in keys if not key.endswith("/"))
+        return sorted(found, key=lambda info: info.name)
 
     def delete(self, name: str) -> None:
         try:
