@@ -2,7 +2,7 @@
 
 Days are priced once their window is settled; a day priced while its
 canonical window was still pending is priced again on a later run. Results
-go to ``prices`` (one object per day, rewritten whole) and ``intraday``;
+go to ``prices`` (one object per day, rewritten whole), ``intraday`` and ``histograms``;
 the manifest keeps each day's windows, so a reorg knows which days to redo.
 """
 
@@ -17,10 +17,21 @@ from core.result import PriceResult
 from core.windows import latest_day, utc_date
 from lake.manifest import Manifest
 from lake.parquet_io import write_table
-from lake.price_records import Validity, intraday_table, price_row, prices_table
+from lake.price_records import (
+    Validity,
+    histogram_table,
+    intraday_table,
+    price_row,
+    prices_table,
+)
 from lake.reader import LakeBlocks
 from lake.window_prices import day_price, recent_price
-from lake_schema import day_price_object, intraday_object, recent_price_object
+from lake_schema import (
+    day_price_object,
+    histogram_object,
+    intraday_object,
+    recent_price_object,
+)
 
 
 class ExchangeRates(Protocol):
@@ -78,6 +89,8 @@ def price_days(
         write_table(store, intraday_object(day), intraday_table(result), create_only=False)
         manifest.add("prices", day_price_object(day))
         manifest.add("intraday", intraday_object(day))
+        write_table(store, histogram_object(day), histogram_table(result), create_only=False)
+        manifest.add("histograms", histogram_object(day))
         manifest.days[day.isoformat()] = _summary(result, row)
         manifest.latest["day"] = {"date": day.isoformat(), **manifest.days[day.isoformat()]}
         priced.append(day)
