@@ -23,6 +23,7 @@ from core.block_outputs import SPEND_LOOKBACK, KnownTxids, block_rows
 from core.errors import SourceError
 from lake.block_writer import MTP_SPAN, write_blocks
 from lake.compaction import compact, finished_days, sweep
+from lake.feed import write_feed
 from lake.manifest import Manifest, load_manifest, save_manifest
 from lake.price_jobs import ExchangeRates, price_days, price_recent
 from lake.price_records import Validity
@@ -161,5 +162,6 @@ def ingest(
     finished = finished_days(manifest, tip_median_time(lake))
     report.objects_compacted = compact(store, manifest, finished)
     sweep(store, manifest)
+    write_feed(store, manifest)
     report.seconds = time.perf_counter() - began
     return report

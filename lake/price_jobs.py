@@ -42,6 +42,7 @@ class ExchangeRates(Protocol):
 def _summary(result: PriceResult, row: dict) -> dict:
     return {
         "price": result.price,
+        "rough_price": result.rough,
         "start_height": result.start,
         "end_height": result.end,
         "tip_height": result.tip,
@@ -51,6 +52,9 @@ def _summary(result: PriceResult, row: dict) -> dict:
         "is_valid": row["is_valid"],
         "exchange_price": row["exchange_price"],
         "diff_pct": row["diff_pct"],
+        "diverges": row["diverges"],
+        "invalid_reason": row["invalid_reason"],
+        "computed_at": row["computed_at"].isoformat(),
     }
 
 
@@ -116,5 +120,5 @@ def price_recent(
     name = recent_price_object(tip_time, result.tip)  # one object per tip, however often rerun
     write_table(store, name, prices_table([row]), create_only=False)
     manifest.add("prices", name)
-    manifest.latest["recent"] = {"computed_at": computed_at.isoformat(), **_summary(result, row)}
+    manifest.latest["recent"] = {"date": tip_time.date().isoformat(), **_summary(result, row)}
     return result
