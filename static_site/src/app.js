@@ -118,6 +118,9 @@ async function renderDay() {
     }
     const [fit] = await state.lake.query(`SELECT * FROM ${state.lake.source(fits)}`);
     await state.charts.histogramChart($('chart-histogram'), fit);
+    $('histogram-note').textContent = `Dotted lines: round USD amounts where the stencil fit put them `
+      + `(best slide ${fit.best_slide}, rough price $${count(fit.rough_price)}), blocks ${count(fit.start_height)}`
+      + `–${count(fit.end_height - 1)}.`;
     mark('chart-histogram', 'drawn');
   } catch (error) { fail('chart-histogram', error); }
 }
@@ -252,6 +255,8 @@ async function start() {
        confidence, is_valid, invalid_reason FROM ${state.lake.source(dayFiles)} ORDER BY day`) : [];
   const select = $('day-select');
   select.replaceChildren(...state.days.slice().reverse().map((r) => el('option', { value: r.day }, r.day)));
+  const charted = state.days.filter((r) => dayObject('intraday', r.day).length);
+  if (charted.length) select.value = charted[charted.length - 1].day;
   await renderHistory();
   await renderDay();
   await renderMempool();

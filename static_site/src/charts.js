@@ -86,7 +86,7 @@ export function histogramChart(node, fit) {
     hovertemplate: '%{x:.8f} BTC<br>%{y:.5f} of outputs<extra></extra>',
   }], {
     showlegend: false, shapes, annotations,
-    xaxis: { type: 'log', title: `output amount, BTC (round USD marked at the fit, rough price $${fit.rough_price.toLocaleString('en-US')})` },
+    xaxis: { type: 'log', title: 'output amount, BTC (log scale)' },
     yaxis: { tickprefix: '', title: 'share of outputs' },
   });
 }

@@ -6,6 +6,12 @@ import { age, count, el, pct, usd, utcTime } from './format.js';
 export const LOW_CONFIDENCE = 0.75;
 const NAMES = { day: 'day', recent: 'recent', mempool: 'mempool' };
 
+function divergenceBadge(entry) {
+  return entry.diverges
+    ? [el('span', { class: 'badge invalid', 'data-testid': 'badge-divergent' }, `Diverges ${pct(entry.diff_pct)}`)]
+    : [];
+}
+
 export function badgesFor(entry) {
   if (entry.is_valid === false) {
     return [el('span', { class: 'badge invalid', 'data-testid': 'badge-invalid' },
@@ -42,7 +48,7 @@ function renderCard(kind, entry) {
   }
   price.textContent = usd(entry.price);
   info.textContent = meta(kind, entry);
-  badges.replaceChildren(...badgesFor(entry));
+  badges.replaceChildren(...badgesFor(entry), ...divergenceBadge(entry));
 }
 
 export function divergence(latest) {
