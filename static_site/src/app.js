@@ -10,7 +10,7 @@ const MEMPOOL_POINTS = 'mempool_points';
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 
 const state = { base: null, latest: null, lake: null, charts: null, days: [], range: 'all' };
-window.chainprice = { ready: false, errors: [] };
+window.chainprice = { ready: false, errors: [], marks: {} };
 
 async function json(url) {
   const response = await fetch(url, { cache: 'no-store' });
@@ -243,22 +243,28 @@ async function start() {
   setInterval(poll, POLL_MS);
   setInterval(() => renderHeadlines(state.latest), 30000);
 
-  const [manifest, { Lake }, charts] = await Promise.all([
-    json(new URL('manifest.json', state.base)), import('./lake.js'), import('./charts.js'), loadPlotly()]);
+  const manifest = json(new URL('manifest.json', state.base));
+  const opening = import('./lake.js').then(async ({ Lake }) => Lake.open(state.base, await manifest));
+  const [charts] = await Promise.all([import('./charts.js'), loadPlotly()]);
+  window.chainprice.marks.assets = performance.now();
   state.charts = charts;
-  state.lake = await Lake.open(state.base, manifest);
+  state.lake = await opening;
+  window.chainprice.marks.duckdb = performance.now();
   $('sql-tables').textContent = state.lake.tables().join(', ');
 
   const dayFiles = state.lake.files('prices', (n) => n.includes('/kind=day/'));
-  state.days = dayFiles.length ? await state.lake.query(
+  state.days = (await state.lake.collect(dayFiles,
     `SELECT strftime(date, '%Y-%m-%d') AS day, price, canonical_price, exchange_price, diff_usd, diff_pct,
-       confidence, is_valid, invalid_reason FROM ${state.lake.source(dayFiles)} ORDER BY day`) : [];
+       confidence, is_valid, invalid_reason FROM {source}`)).sort((a, b) => (a.day < b.day ? -1 : 1));
+  window.chainprice.marks.days = performance.now();
   const select = $('day-select');
   select.replaceChildren(...state.days.slice().reverse().map((r) => el('option', { value: r.day }, r.day)));
   const charted = state.days.filter((r) => dayObject('intraday', r.day).length);
   if (charted.length) select.value = charted[charted.length - 1].day;
   await renderHistory();
+  window.chainprice.marks.history = performance.now();
   await renderDay();
+  window.chainprice.marks.day = performance.now();
   await renderMempool();
   window.chainprice.ready = performance.now();
 

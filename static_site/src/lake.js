@@ -4,6 +4,9 @@
 import * as duckdb from './vendor/duckdb/duckdb-browser.mjs';
 
 const DIST = new URL('./vendor/duckdb/', import.meta.url).href;
+const FILES_PER_SCAN = 200;
+// DuckDB-WASM 1.28 fails ("memory access out of bounds") on one read_parquet over ~700
+// files; a union of scans of at most this many files reads the same rows.
 
 function quote(text) {
   return "'" + String(text).replaceAll("'", "''") + "'";
@@ -63,7 +66,21 @@ export class Lake {
 
   /** read_parquet over an explicit list of lake objects (hive partitions from the names). */
   source(names) {
-    return `read_parquet([${names.map((n) => quote(this.url(n))).join(', ')}], hive_partitioning = true)`;
+    const scans = [];
+    for (let i = 0; i < names.length; i += FILES_PER_SCAN) {
+      const urls = names.slice(i, i + FILES_PER_SCAN).map((n) => quote(this.url(n)));
+      scans.push(`SELECT * FROM read_parquet([${urls.join(', ')}], hive_partitioning = true)`);
+    }
+    return `(${scans.join(' UNION ALL ')})`;
+  }
+
+  /** ``select`` (a query with ``FROM {source}``) over ``names``, one scan per chunk of files. */
+  async collect(names, select) {
+    const rows = [];
+    for (let i = 0; i < names.length; i += FILES_PER_SCAN) {
+      rows.push(...await this.query(select.replace('{source}', this.source(names.slice(i, i + FILES_PER_SCAN)))));
+    }
+    return rows;
   }
 
   async query(sql) {
