@@ -81,6 +81,10 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
         ):
             path, encoding = packed, "gzip"
         stat = path.stat()
+        if self._unchanged_since(stat.st_mtime):
+            self.send_response(HTTPStatus.NOT_MODIFIED)
+            self.end_headers()
+            return None
         size = stat.st_size
         span = None
         if wanted is not None:
@@ -116,6 +120,15 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
         self.send_header("Vary", "Accept-Encoding")
         self.end_headers()
         return body
+
+    def _unchanged_since(self, mtime: float) -> bool:
+        since = self.headers.get("If-Modified-Since")
+        if since is None or "If-None-Match" in self.headers:
+            return False
+        try:
+            return int(mtime) <= email.utils.parsedate_to_datetime(since).timestamp()
+        except (TypeError, ValueError):
+            return False
 
     def list_directory(self, path):
         self.send_error(HTTPStatus.NOT_FOUND, "File not found")

@@ -22,7 +22,7 @@ VENDOR_FILES = {
     "duckdb/duckdb-mvp.wasm": "@duckdb/duckdb-wasm/dist/duckdb-mvp.wasm",
     "duckdb/duckdb-browser-mvp.worker.js": "@duckdb/duckdb-wasm/dist/duckdb-browser-mvp.worker.js",
     "tslib/tslib.es6.mjs": "tslib/tslib.es6.mjs",
-    "plotly/plotly.min.js": "plotly.js-dist-min/plotly.min.js",
+    "plotly/plotly.min.js": "plotly.js-gl2d-dist-min/plotly-gl2d.min.js",
 }
 VENDOR_TREES = {
     "apache-arrow": ("apache-arrow", "*.mjs"),
@@ -34,6 +34,9 @@ SKIPPED_PARTS = {"bin"}
 COMPRESSED_SUFFIXES = {".html", ".css", ".js", ".mjs", ".wasm", ".svg"}
 MIN_COMPRESSED = 1024
 CONFIG = "config.json"
+PRELOAD = "vendor/modules.json"
+"""ES modules the page imports through the import map, listed so it can fetch them all at
+once (``modulepreload``) instead of discovering the arrow package's graph level by level."""
 
 
 class SiteBuildError(ChainPriceError):
@@ -94,6 +97,9 @@ def build_site(out: Path, lake_url: str) -> list[Path]:
         shutil.copyfile(src, dst)
         _compress(dst)
         written.append(dst)
+    modules = sorted(n for n in sources if n.startswith("vendor/") and n.endswith((".mjs", ".js")))
+    modules = [n for n in modules if "worker" not in n and not n.endswith(".min.js")]
+    (out / PRELOAD).write_text(json.dumps(modules) + "\n")
     (out / CONFIG).write_text(json.dumps({"lake": lake_url}, indent=1) + "\n")
-    written.append(out / CONFIG)
+    written += [out / PRELOAD, out / CONFIG]
     return written

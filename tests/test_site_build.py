@@ -87,6 +87,8 @@ def test_server_answers_ranges_wasm_and_gzip(built: Path) -> None:
             "bytes",
         )
         assert requests.get(url, headers={"Range": "bytes=9999-"}, timeout=5).status_code == 416
+        since = {"If-Modified-Since": head.headers["Last-Modified"]}
+        assert requests.get(url, headers=since, timeout=5).status_code == 304
         wasm = requests.get(f"{base}/site/vendor/duckdb/duckdb-eh.wasm", timeout=30)
         assert wasm.headers["Content-Type"] == "application/wasm"
         assert wasm.headers["Content-Encoding"] == "gzip"

@@ -28,6 +28,12 @@ function loadPlotly() {
   });
 }
 
+async function preloadModules() {
+  for (const href of await json('vendor/modules.json')) {
+    document.head.append(el('link', { rel: 'modulepreload', href }));
+  }
+}
+
 function mark(id, state_) {
   $(id).dataset.state = state_;
 }
@@ -96,33 +102,49 @@ function dayObject(table, day) {
   return state.lake.files(table, (n) => n.includes(`/date=${day}/`));
 }
 
-async function renderDay() {
-  const day = $('day-select').value;
-  if (!day) return;
-  const axis = $('intraday-axis').value;
+async function loadDay(day) {
   const points = dayObject('intraday', day);
-  try {
-    const rows = points.length
-      ? await state.lake.query(`SELECT height, time, price FROM ${state.lake.source(points)} ORDER BY seq`)
-      : [];
-    await state.charts.intradayChart($('chart-intraday'), rows, axis, day);
-    mark('chart-intraday', rows.length ? 'drawn' : 'empty');
-    $('chart-intraday').dataset.points = String(rows.length);
-  } catch (error) { fail('chart-intraday', error); }
   const fits = dayObject('histograms', day);
+  const source = (names) => state.lake.source(names);
+  return {
+    day,
+    points: points.length
+      ? await state.lake.columns(`SELECT height, time, price FROM ${source(points)} ORDER BY seq`)
+      : null,
+    fit: fits.length ? (await state.lake.query(`SELECT * FROM ${source(fits)}`))[0] : null,
+  };
+}
+
+async function drawDay({ day, points, fit }) {
   try {
-    if (!fits.length) {
+    await state.charts.intradayChart($('chart-intraday'), points, $('intraday-axis').value, day);
+    const n = points ? points.price.length : 0;
+    mark('chart-intraday', n ? 'drawn' : 'empty');
+    $('chart-intraday').dataset.points = String(n);
+  } catch (error) { fail('chart-intraday', error); }
+  try {
+    if (!fit) {
+      if (window.Plotly) window.Plotly.purge($('chart-histogram'));
       $('chart-histogram').textContent = `No histogram stored for ${day}.`;
+      $('histogram-note').textContent = '';
       mark('chart-histogram', 'empty');
       return;
     }
-    const [fit] = await state.lake.query(`SELECT * FROM ${state.lake.source(fits)}`);
+    $('chart-histogram').textContent = '';
     await state.charts.histogramChart($('chart-histogram'), fit);
     $('histogram-note').textContent = `Dotted lines: round USD amounts where the stencil fit put them `
       + `(best slide ${fit.best_slide}, rough price $${count(fit.rough_price)}), blocks ${count(fit.start_height)}`
       + `–${count(fit.end_height - 1)}.`;
     mark('chart-histogram', 'drawn');
   } catch (error) { fail('chart-histogram', error); }
+}
+
+async function renderDay() {
+  const day = $('day-select').value;
+  if (!day) return;
+  try {
+    await drawDay(await loadDay(day));
+  } catch (error) { fail('chart-intraday', error); }
 }
 
 // ---- mempool ----------------------------------------------------------------------------
@@ -243,11 +265,10 @@ async function start() {
   setInterval(poll, POLL_MS);
   setInterval(() => renderHeadlines(state.latest), 30000);
 
+  await preloadModules();
   const manifest = json(new URL('manifest.json', state.base));
   const opening = import('./lake.js').then(async ({ Lake }) => Lake.open(state.base, await manifest));
-  const [charts] = await Promise.all([import('./charts.js'), loadPlotly()]);
-  window.chainprice.marks.assets = performance.now();
-  state.charts = charts;
+  const drawing = Promise.all([import('./charts.js'), loadPlotly()]);
   state.lake = await opening;
   window.chainprice.marks.duckdb = performance.now();
   $('sql-tables').textContent = state.lake.tables().join(', ');
@@ -261,9 +282,14 @@ async function start() {
   select.replaceChildren(...state.days.slice().reverse().map((r) => el('option', { value: r.day }, r.day)));
   const charted = state.days.filter((r) => dayObject('intraday', r.day).length);
   if (charted.length) select.value = charted[charted.length - 1].day;
+  const firstDay = select.value ? await loadDay(select.value) : null;
+  window.chainprice.marks.day_read = performance.now();
+  const [charts] = await drawing;
+  state.charts = charts;
+  window.chainprice.marks.plotly = performance.now();
   await renderHistory();
   window.chainprice.marks.history = performance.now();
-  await renderDay();
+  if (firstDay) await drawDay(firstDay);
   window.chainprice.marks.day = performance.now();
   await renderMempool();
   window.chainprice.ready = performance.now();

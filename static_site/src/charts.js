@@ -57,11 +57,14 @@ export function historyChart(node, rows) {
 
 export function intradayChart(node, points, axis, day) {
   const byHeight = axis === 'height';
+  const n = points ? points.price.length : 0;
+  const clock = (t) => new Date(t * 1000).toISOString().slice(11, 19);
+  const when = Array.from({ length: n }, (_, i) => points.time[i] * 1000);
   return draw(node, [{
     name: `price points ${day}`,
-    x: points.map((p) => (byHeight ? p.height : new Date(p.time * 1000))),
-    y: points.map((p) => p.price),
-    customdata: points.map((p) => [p.height, new Date(p.time * 1000).toISOString().slice(11, 19)]),
+    x: n ? (byHeight ? points.height : when) : [],
+    y: n ? points.price : [],
+    customdata: Array.from({ length: n }, (_, i) => [points.height[i], clock(points.time[i])]),
     type: SCATTER, mode: 'markers', marker: { color: GREEN, size: 3, opacity: 0.6 },
     hovertemplate: 'block %{customdata[0]} at %{customdata[1]} UTC<br>$%{y:,.0f}<extra></extra>',
   }], { showlegend: false, xaxis: byHeight ? { title: 'block height', tickformat: 'd' } : { type: 'date', title: 'block time (UTC)' } });

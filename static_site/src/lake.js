@@ -87,6 +87,17 @@ export class Lake {
     return rowsOf(await this.conn.query(sql));
   }
 
+  /** Columns of the result as arrays (typed where numeric): cheap for many rows. */
+  async columns(sql) {
+    const table = await this.conn.query(sql);
+    const out = {};
+    for (const field of table.schema.fields) {
+      const values = table.getChild(field.name).toArray();
+      out[field.name] = values instanceof BigInt64Array ? Array.from(values, Number) : values;
+    }
+    return out;
+  }
+
   async arrow(sql) {
     return this.conn.query(sql);
   }
