@@ -48,6 +48,7 @@ def byte_range(header: str, size: int) -> tuple[int, int] | None:
 
 
 class RangeRequestHandler(SimpleHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: DuckDB-WASM makes hundreds of small reads
     extensions_map: ClassVar[dict[str, str]] = {**SimpleHTTPRequestHandler.extensions_map, **TYPES}
 
     def log_message(self, format: str, *args) -> None:
@@ -83,6 +84,7 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
         stat = path.stat()
         if self._unchanged_since(stat.st_mtime):
             self.send_response(HTTPStatus.NOT_MODIFIED)
+            self.send_header("Content-Length", "0")
             self.end_headers()
             return None
         size = stat.st_size

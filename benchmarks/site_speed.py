@@ -6,14 +6,20 @@ Prints, best and median of --repeat: time from navigation to the headline prices
 every chart drawn (with the page's own marks in between), the bytes the server sent
 before the headline and in all (headers and bodies), and the number of requests.
 
-    uv run python benchmarks/site_speed.py [--days 730] [--repeat 3]
+    uv run python benchmarks/site_speed.py [--days 730] [--repeat 3] [--layout day|month]
+
+``--layout month`` measures a layout the lake does not have (yet): the day rows of each
+month rolled up into one object, ``prices/kind=day/month=YYYY-MM/days.parquet`` with the
+date stored as a column, listed in the manifest instead of the month's day objects.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import math
+import os
 import statistics
 import sys
 import tempfile
@@ -77,7 +83,32 @@ class CountingHandler(RangeRequestHandler):
                 self.traffic.sent.append((time.time(), self.wfile.bytes, self.path))
 
 
-def make_lake(folder: Path, days: int) -> None:
+def roll_up_months(store, manifest) -> None:
+    """Replace the per-day price objects of the manifest by one object per month."""
+    import pyarrow as pa
+
+    from lake.parquet_io import read_tables, write_table
+    from lake_schema import get_table, parse_object
+
+    schema = get_table("prices").schema
+    days = [n for n in manifest.names("prices") if "/kind=day/" in n]
+    months: dict[str, list[str]] = {}
+    for name in days:
+        months.setdefault(parse_object(name).date.strftime("%Y-%m"), []).append(name)
+    manifest.remove("prices", set(days))
+    for month, names in months.items():
+        parts = []
+        for name in names:
+            table = read_tables(store, [name], schema)
+            day = pa.array([parse_object(name).date] * table.num_rows, pa.date32())
+            parts.append(table.append_column("date", day))
+        rolled = pa.concat_tables(parts).sort_by("date")
+        name = f"prices/kind=day/month={month}/days.parquet"
+        write_table(store, name, rolled, create_only=False)
+        manifest.add("prices", name)
+
+
+def make_lake(folder: Path, days: int, layout: str) -> None:
     from site_lake import commit, compared, day_row, golden_lake, put_day
 
     store, manifest, last = golden_lake(folder)
@@ -87,6 +118,8 @@ def make_lake(folder: Path, days: int) -> None:
         row = compared(real, price, price / (1 + 0.01 * math.cos(back)))
         put_day(store, manifest, last - dt.timedelta(days=back), row)
     put_day(store, manifest, last, compared(real, real["price"], real["price"] / 1.004))
+    if layout == "month":
+        roll_up_months(store, manifest)
     commit(store, manifest)
 
 
@@ -125,6 +158,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=730)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--layout", choices=("day", "month"), default="day")
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -134,9 +168,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         began = time.perf_counter()
-        make_lake(root / "lake", args.days)
+        make_lake(root / "lake", args.days, args.layout)
         build_site(root / "site", "../lake/")
-        print(f"lake of {args.days} days and site built in {time.perf_counter() - began:.1f} s")
+        manifest = json.loads((root / "lake" / "manifest.json").read_text())
+        objects = len(manifest["files"]["prices"])
+        print(
+            f"lake of {args.days} days ({objects} price objects) and site built in "
+            f"{time.perf_counter() - began:.1f} s; load average {os.getloadavg()[0]:.2f}"
+        )
         traffic = Traffic()
         handler = type("Handler", (CountingHandler,), {"traffic": traffic})
         server = FileServer(("127.0.0.1", 0), partial(handler, directory=str(root)))
