@@ -115,3 +115,31 @@ def test_byte_range_stays_inside_the_file(first: int, last: int, size: int) -> N
         assert first >= size or first > last
     else:
         assert 0 <= span[0] <= span[1] < size and span[0] == first
+
+
+def test_site_serve_prints_the_page_url_and_serves_it(built: Path) -> None:
+    import subprocess
+    import sys
+
+    command = [
+        sys.executable,
+        "-m",
+        "cli.main",
+        "site",
+        "serve",
+        "--site",
+        str(built),
+        "--port",
+        "0",
+    ]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        line = server.stdout.readline()
+        url = line.split("the page is at ", 1)[1].split()[0]
+        assert url.endswith("/site/")
+        page = requests.get(url, timeout=5)
+        assert page.status_code == 200 and "latest-day-price" in page.text
+        assert requests.get(url + "config.json", timeout=5).json() == {"lake": "../lake/"}
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
