@@ -21,22 +21,16 @@ VENDOR_FILES = {
     "duckdb/duckdb-browser-eh.worker.js": "@duckdb/duckdb-wasm/dist/duckdb-browser-eh.worker.js",
     "duckdb/duckdb-mvp.wasm": "@duckdb/duckdb-wasm/dist/duckdb-mvp.wasm",
     "duckdb/duckdb-browser-mvp.worker.js": "@duckdb/duckdb-wasm/dist/duckdb-browser-mvp.worker.js",
-    "tslib/tslib.es6.mjs": "tslib/tslib.es6.mjs",
+    "apache-arrow/Arrow.esnext.min.js": "apache-arrow/Arrow.esnext.min.js",
     "plotly/plotly.min.js": "plotly.js-gl2d-dist-min/plotly-gl2d.min.js",
 }
-VENDOR_TREES = {
-    "apache-arrow": ("apache-arrow", "*.mjs"),
-    "flatbuffers/mjs": ("flatbuffers/mjs", "*.js"),
-}
-"""Module trees the import map points into: their ES modules import each other by path."""
-SKIPPED_PARTS = {"bin"}
-"""Node-only command-line tools inside the arrow package, never imported by a page."""
+ARROW_SHIM = "vendor/apache-arrow/arrow.mjs"
+"""What the import map gives DuckDB-WASM as ``apache-arrow``: the package's single-file UMD
+build wrapped as an ES module (one request, instead of its module graph of ~140 files that
+a browser discovers level by level)."""
 COMPRESSED_SUFFIXES = {".html", ".css", ".js", ".mjs", ".wasm", ".svg"}
 MIN_COMPRESSED = 1024
 CONFIG = "config.json"
-PRELOAD = "vendor/modules.json"
-"""ES modules the page imports through the import map, listed so it can fetch them all at
-once (``modulepreload``) instead of discovering the arrow package's graph level by level."""
 
 
 class SiteBuildError(ChainPriceError):
@@ -46,7 +40,6 @@ class SiteBuildError(ChainPriceError):
 def ensure_node_modules() -> None:
     """Install the pinned assets with ``npm ci`` when ``node_modules`` lacks any of them."""
     wanted = [NODE_MODULES / src for src in VENDOR_FILES.values()]
-    wanted += [NODE_MODULES / src for src, _ in VENDOR_TREES.values()]
     if all(p.exists() for p in wanted):
         return
     if shutil.which("npm") is None:
@@ -63,15 +56,31 @@ def ensure_node_modules() -> None:
         raise SiteBuildError(f"npm ci in {SITE_SOURCE} failed: {last}")
 
 
-def _vendor_files() -> dict[str, Path]:
-    files = {dst: NODE_MODULES / src for dst, src in VENDOR_FILES.items()}
-    for dst, (src, pattern) in VENDOR_TREES.items():
-        root = NODE_MODULES / src
-        for path in sorted(root.rglob(pattern)):
-            relative = path.relative_to(root)
-            if not SKIPPED_PARTS & set(relative.parts):
-                files[f"{dst}/{relative.as_posix()}"] = path
-    return files
+def _arrow_shim() -> str:
+    """The ES module over Arrow's UMD build, exporting every name the build defines."""
+    umd = NODE_MODULES / VENDOR_FILES["apache-arrow/Arrow.esnext.min.js"]
+    if shutil.which("node") is None:
+        raise SiteBuildError("node is not on the PATH (it lists apache-arrow's exports)")
+    listed = subprocess.run(
+        ["node", "-e", "console.log(JSON.stringify(Object.keys(require(process.argv[1]))))", umd],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if listed.returncode != 0:
+        raise SiteBuildError(f"node could not load {umd}: {listed.stderr.strip()[-200:]}")
+    names = ", ".join(json.loads(listed.stdout))
+    return (
+        "// Written by `chainprice site build`: apache-arrow's UMD build as an ES module.\n"
+        "await new Promise((resolve, reject) => {\n"
+        "  const script = document.createElement('script');\n"
+        "  script.src = new URL('./Arrow.esnext.min.js', import.meta.url).href;\n"
+        "  script.onload = resolve;\n"
+        "  script.onerror = () => reject(new Error('apache-arrow did not load'));\n"
+        "  document.head.append(script);\n"
+        "});\n"
+        f"export const {{ {names} }} = globalThis.Arrow;\n"
+    )
 
 
 def _compress(path: Path) -> None:
@@ -89,7 +98,7 @@ def build_site(out: Path, lake_url: str) -> list[Path]:
     sources = {
         p.relative_to(SITE_SOURCE / "src").as_posix(): p for p in (SITE_SOURCE / "src").iterdir()
     }
-    sources |= {f"vendor/{dst}": src for dst, src in _vendor_files().items()}
+    sources |= {f"vendor/{dst}": NODE_MODULES / src for dst, src in VENDOR_FILES.items()}
     written = []
     for name, src in sorted(sources.items()):
         dst = out / name
@@ -97,9 +106,7 @@ def build_site(out: Path, lake_url: str) -> list[Path]:
         shutil.copyfile(src, dst)
         _compress(dst)
         written.append(dst)
-    modules = sorted(n for n in sources if n.startswith("vendor/") and n.endswith((".mjs", ".js")))
-    modules = [n for n in modules if "worker" not in n and not n.endswith(".min.js")]
-    (out / PRELOAD).write_text(json.dumps(modules) + "\n")
+    (out / ARROW_SHIM).write_text(_arrow_shim())
     (out / CONFIG).write_text(json.dumps({"lake": lake_url}, indent=1) + "\n")
-    written += [out / PRELOAD, out / CONFIG]
+    written += [out / ARROW_SHIM, out / CONFIG]
     return written

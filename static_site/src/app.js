@@ -28,12 +28,6 @@ function loadPlotly() {
   });
 }
 
-async function preloadModules() {
-  for (const href of await json('vendor/modules.json')) {
-    document.head.append(el('link', { rel: 'modulepreload', href }));
-  }
-}
-
 function mark(id, state_) {
   $(id).dataset.state = state_;
 }
@@ -265,7 +259,6 @@ async function start() {
   setInterval(poll, POLL_MS);
   setInterval(() => renderHeadlines(state.latest), 30000);
 
-  await preloadModules();
   const manifest = json(new URL('manifest.json', state.base));
   const opening = import('./lake.js').then(async ({ Lake }) => Lake.open(state.base, await manifest));
   const drawing = Promise.all([import('./charts.js'), loadPlotly()]);
