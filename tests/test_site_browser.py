@@ -314,3 +314,42 @@ def test_screenshots_at_desktop_and_phone_width(browser, served) -> None:
             )
             assert overflow <= 0, f"{name} at {width} px scrolls sideways by {overflow} px"
             visit.close()
+
+
+def test_headline_needs_neither_duckdb_nor_plotly(browser, served) -> None:
+    page = browser.new_page()
+    page.route("**/vendor/**", lambda route: route.abort())
+    page.goto(served["normal"])
+    feed = json.loads(lake_of(served, "normal").get(FEED))
+    price = page.get_by_test_id("latest-day-price")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=latest-day-price]').textContent.startsWith('$')"
+    )
+    assert price.inner_text() == shown(feed["day"]["price"])
+    assert page.get_by_test_id("latest-recent-price").inner_text() == shown(feed["recent"]["price"])
+    page.close()
+
+
+def test_intraday_by_height_and_png_export(normal, served) -> None:
+    page = normal.page
+    page.get_by_test_id("intraday-axis").select_option("height")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=chart-intraday]')"
+        ".layout.xaxis.title.text === 'block height'"
+    )
+    heights = page.evaluate(
+        "Array.from(document.querySelector('[data-testid=chart-intraday]').data[0].x)"
+    )
+    (start, end) = (
+        lake_connection(lake_of(served, "normal"))
+        .sql(
+            "SELECT start_height, end_height FROM prices WHERE kind = 'day' AND date = '2024-12-05'"
+        )
+        .fetchone()
+    )
+    assert heights and start <= min(heights) and max(heights) < end
+    with page.expect_download() as got:
+        page.get_by_test_id("intraday-export").click()
+    assert got.value.suggested_filename == "intraday-2024-12-05.png"
+    assert Path(got.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page.get_by_test_id("intraday-axis").select_option("time")
