@@ -21,7 +21,7 @@ ROUND_USD = (1, 5, 10, 15, 20, 30, 50, 100, 150, 200, 300, 500, 1000, 1500, 2000
 """The round USD amounts the spike stencil stands for (core/stencils.py)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class HistogramFit:
     """The cleaned histogram and the stencil fit over it: what a chart needs to show
     why the rough price came out where it did.
@@ -32,6 +32,18 @@ class HistogramFit:
     slide_scores: np.ndarray
     """Stencil score of every slide in ``core.rough_price.SLIDES``."""
     best_slide: int
+
+    def __eq__(self, other: object) -> bool:
+        """The same fit: the same best slide and the same arrays, element for element."""
+        if not isinstance(other, HistogramFit):
+            return NotImplemented
+        return (
+            self.best_slide == other.best_slide
+            and np.array_equal(self.histogram, other.histogram)
+            and np.array_equal(self.slide_scores, other.slide_scores)
+        )
+
+    __hash__ = None
 
     @property
     def round_usd_btc(self) -> np.ndarray:
