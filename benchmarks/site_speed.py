@@ -6,11 +6,12 @@ Prints, best and median of --repeat: time from navigation to the headline prices
 every chart drawn (with the page's own marks in between), the bytes the server sent
 before the headline and in all (headers and bodies), and the number of requests.
 
-    uv run python benchmarks/site_speed.py [--days 730] [--repeat 3] [--layout day|month]
+    uv run python benchmarks/site_speed.py [--days 730] [--repeat 3] [--layout day|month|year]
 
-``--layout month`` measures a layout the lake does not have (yet): the day rows of each
-month rolled up into one object, ``prices/kind=day/month=YYYY-MM/days.parquet`` with the
-date stored as a column, listed in the manifest instead of the month's day objects.
+``--layout month`` (``year``) measures a layout the lake does not have (yet): the day rows
+of each month (year) rolled up into one object, ``prices/kind=day/month=YYYY-MM/days.parquet``
+(``year=YYYY``) with the date stored as a column, listed in the manifest instead of the
+period's day objects.
 """
 
 from __future__ import annotations
@@ -83,8 +84,11 @@ class CountingHandler(RangeRequestHandler):
                 self.traffic.sent.append((time.time(), self.wfile.bytes, self.path))
 
 
-def roll_up_months(store, manifest) -> None:
-    """Replace the per-day price objects of the manifest by one object per month."""
+ROLL_UPS = {"month": "%Y-%m", "year": "%Y"}
+
+
+def roll_up(store, manifest, period: str) -> None:
+    """Replace the per-day price objects of the manifest by one object per month or year."""
     import pyarrow as pa
 
     from lake.parquet_io import read_tables, write_table
@@ -94,7 +98,7 @@ def roll_up_months(store, manifest) -> None:
     days = [n for n in manifest.names("prices") if "/kind=day/" in n]
     months: dict[str, list[str]] = {}
     for name in days:
-        months.setdefault(parse_object(name).date.strftime("%Y-%m"), []).append(name)
+        months.setdefault(parse_object(name).date.strftime(ROLL_UPS[period]), []).append(name)
     manifest.remove("prices", set(days))
     for month, names in months.items():
         parts = []
@@ -103,7 +107,7 @@ def roll_up_months(store, manifest) -> None:
             day = pa.array([parse_object(name).date] * table.num_rows, pa.date32())
             parts.append(table.append_column("date", day))
         rolled = pa.concat_tables(parts).sort_by("date")
-        name = f"prices/kind=day/month={month}/days.parquet"
+        name = f"prices/kind=day/{period}={month}/days.parquet"
         write_table(store, name, rolled, create_only=False)
         manifest.add("prices", name)
 
@@ -118,8 +122,8 @@ def make_lake(folder: Path, days: int, layout: str) -> None:
         row = compared(real, price, price / (1 + 0.01 * math.cos(back)))
         put_day(store, manifest, last - dt.timedelta(days=back), row)
     put_day(store, manifest, last, compared(real, real["price"], real["price"] / 1.004))
-    if layout == "month":
-        roll_up_months(store, manifest)
+    if layout in ROLL_UPS:
+        roll_up(store, manifest, layout)
     commit(store, manifest)
 
 
@@ -158,7 +162,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=730)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--layout", choices=("day", "month"), default="day")
+    parser.add_argument("--layout", choices=("day", *ROLL_UPS), default="day")
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
