@@ -75,11 +75,13 @@ export function histogramChart(node, fit) {
   const annotations = [];
   const lo = fit.bin_btc[0];
   const hi = fit.bin_btc[fit.bin_btc.length - 1];
+  const narrow = node.clientWidth < 600; // a phone: label only the powers of ten
   fit.round_usd.forEach((usd, i) => {
     const btc = fit.round_usd_btc[i];
     if (btc < lo || btc > hi) return;
     shapes.push({ type: 'line', xref: 'x', yref: 'paper', x0: btc, x1: btc, y0: 0, y1: 1,
       line: { color: AMBER, width: 1, dash: 'dot' } });
+    if (narrow && !Number.isInteger(Math.log10(usd))) return;
     annotations.push({ x: Math.log10(btc), y: 1, xref: 'x', yref: 'paper', text: `$${usd.toLocaleString('en-US')}`,
       showarrow: false, textangle: -90, xanchor: 'right', yanchor: 'top', font: { size: 10, color: AMBER } });
   });
