@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from cli.demo_command import add_demo_parser
 from cli.lake_commands import add_lake_parsers
 from cli.price_command import add_price_parser
+from cli.site_command import add_site_parser
 from core import ChainPriceError
 
 
@@ -21,6 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     add_price_parser(commands)
     add_lake_parsers(commands)
     add_demo_parser(commands)
+    add_site_parser(commands)
     _add_node_sim_parser(commands)
     return parser
 

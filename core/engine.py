@@ -16,7 +16,7 @@ from core.final_price import final_price
 from core.histogram import clean_histogram, raw_histogram
 from core.output_filter import Amounts, recorded_amounts
 from core.price_points import price_points
-from core.result import PriceResult, WindowKind
+from core.result import HistogramFit, PriceResult, WindowKind
 from core.rough_price import rough_price
 from core.windows import (
     RECENT_BLOCKS,
@@ -40,7 +40,8 @@ def price_amounts(
 ) -> PriceResult:
     """Sections 3-8 on already recorded amounts (also how the lake re-prices a window)."""
     hist = clean_histogram(raw_histogram(amounts.btc))
-    rough = rough_price(hist).rough
+    fit = rough_price(hist)
+    rough = fit.rough
     points = price_points(amounts, rough)
     final = final_price(points, rough, window.start, window.end - 1)
     return PriceResult(
@@ -56,6 +57,7 @@ def price_amounts(
         dev_pct=final.dev_pct,
         ax_range=final.ax_range,
         points=final.plotted,
+        fit=HistogramFit(hist, fit.scores, fit.best_slide),
     )
 
 

@@ -9,7 +9,7 @@ ordered sum over those entries equals the ordered sum over all 803.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -35,6 +35,8 @@ class RoughPrice:
     neighbour_slide: int
     neighbour_score: float
     mean_score: float
+    scores: np.ndarray = field(compare=False, repr=False)
+    """Score of every slide in ``SLIDES`` (what the histogram chart draws)."""
 
 
 def _ordered_sum(products: np.ndarray) -> np.ndarray:
@@ -72,4 +74,4 @@ def rough_price(hist: np.ndarray) -> RoughPrice:
     if a1 + a2 == 0:
         raise PriceError("degenerate stencil fit (a1 + a2 == 0): the histogram has no shape")
     rough = int((a1 / (a1 + a2)) * p_best + (a2 / (a1 + a2)) * p_2nd)
-    return RoughPrice(rough, best, best_score, best + side, neighbour_score, mean)
+    return RoughPrice(rough, best, best_score, best + side, neighbour_score, mean, scores)

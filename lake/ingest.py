@@ -26,6 +26,7 @@ from core.errors import SourceError, WindowError
 from lake.block_writer import MTP_SPAN, write_blocks
 from lake.chain_check import MAX_REORG_DEPTH, judge, network_of
 from lake.changes import add_blocks, create, unwind
+from lake.feed import write_feed
 from lake.manifest import Manifest, check_not_reset, commit, load_manifest
 from lake.price_jobs import ExchangeRates, price_days, price_recent
 from lake.price_records import Validity
@@ -240,5 +241,6 @@ def ingest(
     if publishing:
         manifest = committed(publishing)
     report.objects_deleted, manifest = sweep(store, manifest, settings.grace_seconds)
+    write_feed(store, manifest)
     report.seconds = time.perf_counter() - began
     return report

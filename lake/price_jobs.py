@@ -20,10 +20,16 @@ from core.windows import HeaderSource, latest_day, utc_date
 from lake.changes import set_day, set_recent
 from lake.manifest import Manifest, Op
 from lake.parquet_io import stage
-from lake.price_records import Validity, intraday_table, price_row, prices_table
+from lake.price_records import (
+    Validity,
+    histogram_table,
+    intraday_table,
+    price_row,
+    prices_table,
+)
 from lake.reader import LakeBlocks
 from lake.window_prices import day_price, recent_price
-from lake_schema import day_price_object, intraday_object, recent_price_object
+from lake_schema import day_price_object, histogram_object, intraday_object, recent_price_object
 
 
 class ExchangeRates(Protocol):
@@ -34,6 +40,7 @@ class ExchangeRates(Protocol):
 def _summary(result: PriceResult, row: dict) -> dict:
     return {
         "price": result.price,
+        "rough_price": result.rough,
         "start_height": result.start,
         "end_height": result.end,
         "tip_height": result.tip,
@@ -43,6 +50,9 @@ def _summary(result: PriceResult, row: dict) -> dict:
         "is_valid": row["is_valid"],
         "exchange_price": row["exchange_price"],
         "diff_pct": row["diff_pct"],
+        "diverges": row["diverges"],
+        "invalid_reason": row["invalid_reason"],
+        "computed_at": row["computed_at"].isoformat(),
     }
 
 
@@ -82,6 +92,7 @@ def price_days(
             [
                 stage(store, day_price_object(day), prices_table([row])),
                 stage(store, intraday_object(day), intraday_table(result)),
+                stage(store, histogram_object(day), histogram_table(result)),
             ]
         )
         ops += [*exchange_ops, set_day(day.isoformat(), _summary(result, row), objects)]
@@ -109,5 +120,5 @@ def price_recent(
     row = price_row(result, validity, exchange.latest() if exchange else None, computed_at)
     tip_time = dt.datetime.fromtimestamp(lake.header_time(result.tip), dt.UTC)
     name, info = stage(store, recent_price_object(tip_time, result.tip), prices_table([row]))
-    summary = {"computed_at": computed_at.isoformat(), **_summary(result, row)}
+    summary = {"date": tip_time.date().isoformat(), **_summary(result, row)}
     return result, [set_recent(result.tip, summary, name, info)]

@@ -1,5 +1,5 @@
-"""Price results as rows of the ``prices`` and ``intraday`` tables, with validity and the
-exchange comparison.
+"""Price results as rows of the ``prices``, ``intraday`` and ``histograms`` tables,
+with validity and the exchange comparison.
 
 Confidence: ``min(1, n_price_points / FULL_POINTS) * clip((SPREAD_ZERO - dev_pct) /
 (SPREAD_ZERO - SPREAD_FULL), 0, 1)``. Few price points or a wide spread of them
@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from core.result import PriceResult
+from core.histogram import BIN_EDGES, FIRST_KEPT_BIN, LAST_KEPT_BIN
+from core.result import ROUND_USD, PriceResult
+from core.rough_price import SLIDES
 from lake_schema import to_table
 
 FULL_POINTS = 2000
@@ -105,3 +107,23 @@ def intraday_table(result: PriceResult) -> pa.Table:
             "seq": list(range(points.size)),
         },
     )
+
+
+def histogram_table(result: PriceResult) -> pa.Table:
+    """The ``histograms`` row of a priced window (its cleaned histogram and stencil fit)."""
+    fit = result.fit
+    kept = slice(FIRST_KEPT_BIN, LAST_KEPT_BIN + 1)
+    row = {
+        "start_height": result.start,
+        "end_height": result.end,
+        "rough_price": result.rough,
+        "bins": list(range(FIRST_KEPT_BIN, LAST_KEPT_BIN + 1)),
+        "bin_btc": BIN_EDGES[kept].tolist(),
+        "bin_value": fit.histogram[kept].tolist(),
+        "slides": SLIDES.tolist(),
+        "slide_scores": fit.slide_scores.tolist(),
+        "best_slide": fit.best_slide,
+        "round_usd": list(ROUND_USD),
+        "round_usd_btc": fit.round_usd_btc.tolist(),
+    }
+    return to_table("histograms", [row])

@@ -36,6 +36,7 @@ from lake_schema import (
     day_price_object,
     exchange_object,
     get_table,
+    histogram_object,
     intraday_object,
     parse_object,
     recent_day_object,
@@ -110,10 +111,11 @@ def publication_ops(
         "intraday": lambda d, s: intraday_object(d),
         "exchange": lambda d, s: exchange_object(d, s),
         "recent_price": lambda d, s: recent_day_object(d),
+        "histogram": lambda d, s: histogram_object(d),
     }
-    for table in ("prices", "intraday", "exchange_prices"):
+    for table in ("prices", "intraday", "exchange_prices", "histograms"):
         for (day, kind, source), members in _staged_by_day(manifest, table, tuple(singles)).items():
-            needs_settled = kind in ("day_price", "intraday")
+            needs_settled = kind in ("day_price", "intraday", "histogram")
             if day in days and (day.isoformat() in settled or not needs_settled):
                 plans.append((table, singles[kind](day, source), members))
     for table, name, members in sorted(plans):

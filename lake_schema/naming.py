@@ -34,6 +34,7 @@ ObjectKind = Literal[
     "intraday",
     "exchange",
     "run",
+    "histogram",
 ]
 
 _DATE = r"(?P<date>\d{4}-\d{2}-\d{2})"
@@ -241,3 +242,10 @@ def _lake_object(name: str, kind: ObjectKind, match: re.Match[str]) -> LakeObjec
         run_id=groups.get("run_id"),
         stamp=stamp,
     )
+
+
+def histogram_object(day: dt.date) -> str:
+    return f"{partition_prefix('histograms', day)}fit.parquet"
+
+
+_PATTERNS["histogram"] = re.compile(rf"(?P<table>histograms)/date={_DATE}/fit\.parquet")

@@ -382,3 +382,47 @@ def get_table(name: str) -> Table:
         return TABLES[name]
     except KeyError:
         raise LakeSchemaError(f"unknown lake table {name!r} (known: {', '.join(TABLES)})") from None
+
+
+HISTOGRAMS = _table(
+    "histograms",
+    "Each priced day's cleaned output histogram and the stencil fit over it (the histogram "
+    "chart): one row per day, for the day's reference window.",
+    [
+        _col("start_height", pa.int32(), "First height of the day's window."),
+        _col("end_height", pa.int32(), "Height after the window's last block (exclusive)."),
+        _col("rough_price", pa.int64(), "Rough price the fit gave, whole USD per BTC."),
+        _col(
+            "bins",
+            pa.list_(pa.int16()),
+            "Bin indexes 201..1600 of the kept range (ALGORITHM.md section 3).",
+        ),
+        _col("bin_btc", pa.list_(pa.float64()), "Lower edge of each bin, BTC."),
+        _col(
+            "bin_value",
+            pa.list_(pa.float64()),
+            "Cleaned histogram value of each bin: share of the window's amounts, capped.",
+        ),
+        _col(
+            "slides",
+            pa.list_(pa.int16()),
+            "Stencil positions tried, -141..200 (slide s reads bins 199+s..1001+s).",
+        ),
+        _col("slide_scores", pa.list_(pa.float64()), "Stencil score at each slide."),
+        _col("best_slide", pa.int16(), "Slide with the best score."),
+        _col(
+            "round_usd",
+            pa.list_(pa.int32()),
+            "Round USD amounts of the spike stencil: 1, 5, 10, ... 10000.",
+        ),
+        _col(
+            "round_usd_btc",
+            pa.list_(pa.float64()),
+            "Where the fit puts each round USD amount: its BTC value at the best slide's "
+            "price (100 / lower edge of bin 601 + best_slide).",
+        ),
+    ],
+    [_col("date", pa.date32(), "The priced UTC day (Hive partition).")],
+    ("histograms/date=YYYY-MM-DD/fit.parquet (rewritten whole with the day's price)",),
+)
+TABLES[HISTOGRAMS.name] = HISTOGRAMS

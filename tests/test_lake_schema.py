@@ -26,6 +26,7 @@ from lake_schema import (
     compacted_object,
     day_price_object,
     exchange_object,
+    histogram_object,
     intraday_object,
     mempool_price_object,
     parse_object,
@@ -75,6 +76,13 @@ EXPECTED: dict[str, dict[str, tuple]] = {
         "status": (STR,), "tip_height": (I32, NULL), "lake_height": (I32, NULL),
         "lag_blocks": (I32, NULL), "blocks_ingested": (I32,), "retries": (I32,),
         "error": (STR, NULL), "date": (DATE,),
+    },
+    "histograms": {
+        "start_height": (I32,), "end_height": (I32,), "rough_price": (I64,),
+        "bins": (pa.list_(pa.int16()),), "bin_btc": (pa.list_(F64),),
+        "bin_value": (pa.list_(F64),), "slides": (pa.list_(pa.int16()),),
+        "slide_scores": (pa.list_(F64),), "best_slide": (pa.int16(),),
+        "round_usd": (pa.list_(I32),), "round_usd_btc": (pa.list_(F64),), "date": (DATE,),
     },
 }  # fmt: skip
 PARTITIONS = {name: ("date",) for name in EXPECTED} | {"prices": ("kind", "date")}
@@ -240,6 +248,7 @@ def test_names_are_exactly_as_designed() -> None:
         == "prices/kind=mempool/date=2024-06-01/at-20240601T120509Z.parquet"
     )
     assert intraday_object(DAY) == "intraday/date=2024-06-01/points.parquet"
+    assert histogram_object(DAY) == "histograms/date=2024-06-01/fit.parquet"
     assert (
         exchange_object(DAY, "mempool.space")
         == "exchange_prices/date=2024-06-01/mempool.space.parquet"
@@ -352,7 +361,8 @@ def rebuild(obj: LakeObject) -> str:
     if obj.kind == "exchange":
         assert obj.source is not None
         return exchange_object(obj.date, obj.source)
-    return (day_price_object if obj.kind == "day_price" else intraday_object)(obj.date)
+    builders = {"day_price": day_price_object, "histogram": histogram_object}
+    return builders.get(obj.kind, intraday_object)(obj.date)
 
 
 any_name = st.one_of(
@@ -363,6 +373,7 @@ any_name = st.one_of(
     st.builds(exchange_object, days, labels),
     st.builds(day_price_object, days),
     st.builds(intraday_object, days),
+    st.builds(histogram_object, days),
 )
 
 

@@ -1,0 +1,214 @@
+"""The static site's speed in headless Chromium, served locally (gzip, ranges) from a lake
+with two years of daily prices (730 day objects, as the lake stores them today) and one
+day's intraday points (the golden day's 26,045), a fresh browser profile per run.
+
+Prints, best and median of --repeat: time from navigation to the headline prices and to
+every chart drawn (with the page's own marks in between), the bytes the server sent
+before the headline and in all (headers and bodies), and the number of requests.
+
+    uv run python benchmarks/site_speed.py [--days 730] [--repeat 3] [--layout day|month|year]
+
+``--layout month`` (``year``) measures a layout the lake does not have (yet): the day rows
+of each month (year) rolled up into one object, ``prices/kind=day/month=YYYY-MM/days.parquet``
+(``year=YYYY``) with the date stored as a column, listed in the manifest instead of the
+period's day objects.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from functools import partial
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from adapters.file_server import FileServer, RangeRequestHandler  # noqa: E402
+
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+class Traffic:
+    """Every response's end time (unix seconds) and bytes, as the server wrote them."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.sent: list[tuple[float, int, str]] = []
+
+    def clear(self) -> None:
+        with self.lock:
+            self.sent.clear()
+
+
+class _Counter:
+    def __init__(self, raw) -> None:
+        self.raw, self.bytes = raw, 0
+
+    def write(self, data) -> int:
+        self.bytes += len(data)
+        return self.raw.write(data)
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+
+class CountingHandler(RangeRequestHandler):
+    traffic: Traffic
+
+    def setup(self) -> None:
+        super().setup()
+        self.wfile = _Counter(self.wfile)
+
+    def handle_one_request(self) -> None:
+        self.wfile.bytes = 0
+        super().handle_one_request()
+        if self.wfile.bytes:
+            with self.traffic.lock:
+                self.traffic.sent.append((time.time(), self.wfile.bytes, self.path))
+
+
+ROLL_UPS = {"month": "%Y-%m", "year": "%Y"}
+
+
+def roll_up(store, period: str) -> None:
+    """Rewrite the committed manifest's list of day price objects as one object per month or
+    year (a layout the lake does not write: only the browser reads this manifest)."""
+    import json
+
+    import pyarrow as pa
+
+    from lake.parquet_io import parquet_bytes, read_object
+    from lake_schema import parse_object
+
+    manifest = json.loads(store.get("manifest.json"))
+    days = [n for n in manifest["files"]["prices"] if parse_object(n).kind == "day_price"]
+    periods: dict[str, list[str]] = {}
+    for name in days:
+        periods.setdefault(parse_object(name).date.strftime(ROLL_UPS[period]), []).append(name)
+    kept = [n for n in manifest["files"]["prices"] if n not in days]
+    for key, names in periods.items():
+        parts = []
+        for name in names:
+            table = read_object(store, name)
+            day = pa.array([parse_object(name).date] * table.num_rows, pa.date32())
+            parts.append(table.append_column("date", day))
+        name = f"prices/kind=day/{period}={key}/days.parquet"
+        store.put(name, parquet_bytes(pa.concat_tables(parts).sort_by("date")))
+        kept.append(name)
+    manifest["files"]["prices"] = sorted(kept)
+    store.put("manifest.json", json.dumps(manifest).encode())
+
+
+def make_lake(folder: Path, days: int, layout: str) -> None:
+    from site_lake import commit, compared, day_row, golden_lake, put_day
+
+    store, manifest, last = golden_lake(folder)
+    real = day_row(store, last)
+    for back in range(days - 1, 0, -1):
+        price = real["price"] * (1 + 0.3 * math.sin(back / 60))
+        row = compared(real, price, price / (1 + 0.01 * math.cos(back)))
+        put_day(store, manifest, last - dt.timedelta(days=back), row)
+    put_day(store, manifest, last, compared(real, real["price"], real["price"] / 1.004))
+    commit(store, manifest)
+    if layout in ROLL_UPS:
+        roll_up(store, layout)
+
+
+def one_run(playwright, url: str, traffic: Traffic) -> dict:
+    traffic.clear()
+    with tempfile.TemporaryDirectory() as profile:
+        context = playwright.chromium.launch_persistent_context(
+            profile, executable_path="/usr/bin/chromium", headless=True, args=ARGS
+        )
+        page = context.new_page()
+        page.goto(url)
+        page.wait_for_function(
+            "() => window.chainprice"
+            " && (window.chainprice.ready || window.chainprice.errors.length)",
+            timeout=120_000,
+        )
+        info = page.evaluate("({...window.chainprice, origin: performance.timeOrigin})")
+        context.close()
+    if info["errors"]:
+        raise SystemExit(f"the page failed: {info['errors']}")
+    headline_at = (info["origin"] + info["headline"]) / 1000
+    with traffic.lock:
+        sent = list(traffic.sent)
+    return {
+        "headline": info["headline"] / 1000,
+        "ready": info["ready"] / 1000,
+        "marks": {k: v / 1000 for k, v in info["marks"].items()},
+        "before_headline": sum(b for t, b, _ in sent if t <= headline_at),
+        "total": sum(b for _, b, _ in sent),
+        "requests": len(sent),
+        "parquet_requests": sum(1 for *_, p in sent if p.endswith(".parquet")),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=730)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--layout", choices=("day", *ROLL_UPS), default="day")
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    from sitebuild import build_site
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        began = time.perf_counter()
+        make_lake(root / "lake", args.days, args.layout)
+        build_site(root / "site", "../lake/")
+        manifest = json.loads((root / "lake" / "manifest.json").read_text())
+        objects = len(manifest["files"]["prices"])
+        print(
+            f"lake of {args.days} days ({objects} price objects) and site built in "
+            f"{time.perf_counter() - began:.1f} s; load average {os.getloadavg()[0]:.2f}"
+        )
+        traffic = Traffic()
+        handler = type("Handler", (CountingHandler,), {"traffic": traffic})
+        server = FileServer(("127.0.0.1", 0), partial(handler, directory=str(root)))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}/site/"
+        with sync_playwright() as playwright:
+            runs = [one_run(playwright, url, traffic) for _ in range(args.repeat)]
+        server.shutdown()
+
+    def row(
+        label: str, values: list[float], unit: str, scale: float = 1.0, digits: int = 2
+    ) -> None:
+        best, median = min(values) * scale, statistics.median(values) * scale
+        print(f"| {label} | {best:,.{digits}f} {unit} | {median:,.{digits}f} {unit} |")
+
+    print("| what | best | median |\n|---|---|---|")
+    row("headline prices visible (from navigation)", [r["headline"] for r in runs], "s")
+    for mark in ("duckdb", "days", "day_read", "plotly", "history", "day"):
+        row(f"mark: {mark}", [r["marks"][mark] for r in runs], "s")
+    row("every chart drawn", [r["ready"] for r in runs], "s")
+    row("bytes before the headline", [r["before_headline"] for r in runs], "kB", 1e-3, 1)
+    row("bytes in all", [r["total"] for r in runs], "MB", 1e-6, 2)
+    row("requests", [r["requests"] for r in runs], "", digits=0)
+    row("of which Parquet range reads", [r["parquet_requests"] for r in runs], "", digits=0)
+
+
+if __name__ == "__main__":
+    main()
