@@ -12,7 +12,6 @@ import datetime as dt
 import tempfile
 
 from cli.options import store_arg
-from cli.render import text
 
 
 def add_demo_parser(commands: argparse._SubParsersAction) -> None:
@@ -31,6 +30,7 @@ def add_demo_parser(commands: argparse._SubParsersAction) -> None:
 def run_demo(args: argparse.Namespace) -> None:
     from adapters.exchange import ExchangePrices
     from adapters.node import NodeChain, NodeConfig, open_source
+    from cli.render import text
     from core import parse_block, price_day
     from lake.exchange_rates import LakeExchange
     from lake.ingest import ingest

@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cli.node_options import add_node_arguments, node_config, open_node
+from cli.node_options import add_node_arguments, api_config, open_node
 from cli.options import date_arg, store_arg
-from cli.progress import block_bar
 from core.errors import ChainPriceError
 
 
@@ -32,7 +31,7 @@ def _exchange(args: argparse.Namespace, store):
     from adapters.exchange import ExchangePrices
     from lake.exchange_rates import LakeExchange
 
-    return LakeExchange(store, ExchangePrices(args.prices_url, node_config(args)))
+    return LakeExchange(store, ExchangePrices(args.prices_url, api_config(args)))
 
 
 def add_lake_parsers(commands: argparse._SubParsersAction) -> None:
@@ -76,6 +75,7 @@ def _report(report) -> None:
 
 
 def run_ingest(args: argparse.Namespace) -> None:
+    from cli.progress import block_bar
     from lake.ingest import ingest
 
     node = open_node(args)
@@ -93,6 +93,7 @@ def run_ingest(args: argparse.Namespace) -> None:
 
 
 def run_backfill(args: argparse.Namespace) -> None:
+    from cli.progress import block_bar
     from lake.backfill import backfill
 
     node = open_node(args)

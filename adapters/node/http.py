@@ -71,12 +71,13 @@ class _Retry(Exception):
 
 def redact(url: str) -> str:
     """``url`` without a user or password, so it can go into messages and logs."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1": no netloc can be trusted, so none is shown
+        return url.split("@", 1)[-1] if "@" in url else url
+    if "@" not in parts.netloc:
         return url
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit(parts._replace(netloc=netloc))
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def reason(exc: BaseException) -> str:
