@@ -49,8 +49,22 @@ def add_lake_parsers(commands: argparse._SubParsersAction) -> None:
         "backfill", help="fill the lake for a range of UTC days (idempotent, resumable)"
     )
     _lake_argument(backfill)
-    backfill.add_argument("--from", dest="first", type=date_arg, required=True)
-    backfill.add_argument("--to", dest="last", type=date_arg, required=True)
+    backfill.add_argument(
+        "--from",
+        dest="first",
+        type=date_arg,
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="first UTC day to fill",
+    )
+    backfill.add_argument(
+        "--to",
+        dest="last",
+        type=date_arg,
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="last UTC day to fill (included)",
+    )
     _exchange_argument(backfill)
     add_node_arguments(backfill)
     backfill.set_defaults(run=run_backfill)
@@ -58,7 +72,13 @@ def add_lake_parsers(commands: argparse._SubParsersAction) -> None:
     sql = commands.add_parser("sql", help="run DuckDB SQL over the lake's tables")
     sql.add_argument("query", help='e.g. "SELECT date, price FROM prices ORDER BY date"')
     _lake_argument(sql)
-    sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sql.add_argument(
+        "--format",
+        choices=("table", "csv", "json"),
+        default="table",
+        help="table: aligned text (default); csv: header row, then comma-separated rows; "
+        "json: one array of row objects. Binary columns (txid) are written as hex",
+    )
     sql.set_defaults(run=run_sql)
 
 
@@ -115,21 +135,33 @@ def run_backfill(args: argparse.Namespace) -> None:
     _report(report)
 
 
+def _hex_blobs(relation):
+    """The relation with binary columns (``txid``) as lower-case hex, as explorers write them."""
+    columns = [
+        f'lower(hex("{name}")) AS "{name}"' if str(kind) == "BLOB" else f'"{name}"'
+        for name, kind in zip(relation.columns, relation.types, strict=True)
+    ]
+    return relation.project(", ".join(columns))
+
+
 def run_sql(args: argparse.Namespace) -> None:
     import duckdb
 
     from lake.sql_views import lake_connection
 
+    if not args.query.strip():
+        raise ChainPriceError('SQL: the query is empty; e.g. "SELECT count(*) FROM blocks"')
     con = lake_connection(args.lake)
-    try:
+    try:  # DuckDB raises both while planning and while running (a bad cast)
         relation = con.sql(args.query)
+        if relation is None:
+            return
+        relation = _hex_blobs(relation)
+        if args.format == "table":
+            relation.show(max_rows=10_000, max_width=200)
+        elif args.format == "csv":
+            relation.pl().write_csv(sys.stdout)
+        else:
+            print(relation.pl().write_json())
     except duckdb.Error as exc:
         raise ChainPriceError(f"SQL: {str(exc).splitlines()[0]}") from None
-    if relation is None:
-        return
-    if args.format == "table":
-        relation.show(max_rows=10_000, max_width=200)
-    elif args.format == "csv":
-        relation.pl().write_csv(sys.stdout)
-    else:
-        print(relation.pl().write_json())

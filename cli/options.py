@@ -23,6 +23,8 @@ def store_arg(value: str) -> ObjectStore:
     from adapters.storage import open_store  # pyarrow: only for commands given a lake
 
     try:
-        return open_store(value)
+        store = open_store(value)
+        store.check()  # a missing bucket must fail now, not read as an empty lake later
+        return store
     except ChainPriceError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
