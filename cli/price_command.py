@@ -93,10 +93,19 @@ def _from_node(args: argparse.Namespace) -> PriceResult:
     chain = open_node(args)
     began = time.perf_counter()
     fetch = lambda start, end: parsed_blocks(chain, start, end)  # noqa: E731
-    if args.recent is not None:
-        result = price_recent(chain, fetch, args.recent)
-    else:
-        result = price_day(chain, fetch, args.date or latest_day(chain))
+    from adapters.node.errors import BlockFetchError, NotFoundError
+
+    try:
+        if args.recent is not None:
+            result = price_recent(chain, fetch, args.recent)
+        else:
+            day = args.date or latest_day(chain)
+            result = price_day(chain, fetch, day)
+    except (NotFoundError, BlockFetchError) as exc:  # a pruned block, a day before the first
+        what = f"the latest {args.recent} blocks" if args.recent is not None else str(day)
+        raise NotFoundError(f"cannot price {what}: the node lacks a block it needs: {exc}") from (
+            None
+        )
     stats = chain.stats.snapshot()
     print(
         f"chainprice: {stats['requests']} requests, {stats['bytes'] / 1e6:,.1f} MB, "

@@ -173,6 +173,7 @@ def build_node(args: argparse.Namespace) -> NodeSim:
             host=args.host,
             port=args.port,
             legacy_jsonrpc=args.legacy_jsonrpc,
+            prune_below=args.prune_below,
         )
     except ValueError as err:
         raise SourceError(f"cannot set up the simulated node: {err}") from None

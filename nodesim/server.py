@@ -153,17 +153,19 @@ class NodeSim:
         host: str = "127.0.0.1",
         port: int = 0,
         legacy_jsonrpc: bool = False,
+        prune_below: int | None = None,
     ) -> None:
         if datadir is None and not rpc_password:
             raise ValueError("give rpc_password or a datadir for the cookie: RPC needs some auth")
         self.chain = chain
+        self.prune_below = prune_below
         self.faults = faults or FaultPlan()
         self.rpc_user = rpc_user or ""
         self.rpc_password = rpc_password
         self.datadir = Path(datadir) if datadir is not None else None
         self.host = host
         self.requested_port = port
-        methods = RpcMethods(chain)
+        methods = RpcMethods(chain, prune_below)
         self._rpc = RpcEndpoint(methods, legacy_jsonrpc)
         self._rest = RestEndpoint(methods)
         self._esplora = EsploraEndpoint(methods)

@@ -20,6 +20,7 @@ _MODULE_OF = {
     "BlockFetchError": "adapters.node.errors",
     "ConfigError": "adapters.node.errors",
     "NotFoundError": "adapters.node.errors",
+    "PrunedBlockError": "adapters.node.errors",
     "RefusedError": "adapters.node.errors",
     "RemoteError": "adapters.node.errors",
     "RequestTimeoutError": "adapters.node.errors",
