@@ -1,6 +1,6 @@
 """What the lake keeps of each block, so any window can be priced later without the node.
 
-Every filter of ALGORITHM.md section 2 is a property of the transaction alone,
+Every filter of docs/METHOD.md section 2 is a property of the transaction alone,
 except the same-window spend, which depends on where the window starts. So
 per output that could ever be recorded we keep ``funding_height``: the height
 of the latest earlier transaction (chain order, the same block included) that

@@ -1,4 +1,4 @@
-"""ALGORITHM.md section 1: which blocks make a window.
+"""docs/METHOD.md section 1: which blocks make a window.
 
 All rules read header times through ``HeaderSource``, so the same code runs
 against a node, the lake's block index or a test's list of times.

@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import signal
 import sys
+import tempfile
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -180,8 +181,18 @@ def build_node(args: argparse.Namespace) -> NodeSim:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve until SIGINT/SIGTERM (call from the main thread); returns the exit code."""
-    node = build_node(args)
+    """Serve until SIGINT/SIGTERM (call from the main thread); returns the exit code.
+
+    Without a password or a datadir, the cookie goes to a temporary folder
+    (removed at exit), so RPC always has some auth and the command just works.
+    """
+    with tempfile.TemporaryDirectory(prefix="nodesim-") as temp:
+        if args.datadir is None and not args.rpc_password:
+            args = argparse.Namespace(**{**vars(args), "datadir": Path(temp)})
+        return _serve(build_node(args), args)
+
+
+def _serve(node: NodeSim, args: argparse.Namespace) -> int:
     stop = threading.Event()
     previous = {
         sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
