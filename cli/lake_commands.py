@@ -109,7 +109,11 @@ def run_ingest(args: argparse.Namespace) -> None:
             on_batch=bar.update,
         )
     _report(report)
-    print(f"chainprice: node retries {node.stats.snapshot()['retries']}", file=sys.stderr)
+    stats = node.stats.snapshot()
+    print(
+        f"chainprice: node retries {stats['retries']} ({stats['timeouts']} timeouts)",
+        file=sys.stderr,
+    )
 
 
 def run_backfill(args: argparse.Namespace) -> None:

@@ -109,7 +109,8 @@ def _from_node(args: argparse.Namespace) -> PriceResult:
     stats = chain.stats.snapshot()
     print(
         f"chainprice: {stats['requests']} requests, {stats['bytes'] / 1e6:,.1f} MB, "
-        f"{stats['retries']} retries, {stats['rejected_blocks']} blocks rejected, "
+        f"{stats['retries']} retries ({stats['timeouts']} timeouts), "
+        f"{stats['rejected_blocks']} blocks rejected, "
         f"{time.perf_counter() - began:.2f} s",
         file=sys.stderr,
     )

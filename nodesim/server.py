@@ -58,9 +58,14 @@ class Outcome:
     """Send only this many body bytes, then close (a block cut mid-body)."""
 
 
+IDLE_TIMEOUT = 30.0
+"""Seconds a connection may sit without sending a whole request (Core's -rpcservertimeout)."""
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    request_queue_size = 128
+    request_queue_size = 1024
+    """Listen backlog: a full queue drops handshakes silently and stalls clients for seconds."""
 
     def __init__(self, address: tuple[str, int], node: NodeSim) -> None:
         self.node = node
@@ -71,6 +76,7 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    timeout = IDLE_TIMEOUT  # a request that never completes frees its thread
     server: _Server
 
     def setup(self) -> None:

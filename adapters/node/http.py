@@ -249,11 +249,12 @@ class HttpClient:
     def _exchange(self, method: str, url: str, where: str, kwargs: dict[str, Any]) -> Answer:
         """One request and its whole answer; transport failures become ``_Retry``."""
         self.stats.add(requests=1)
+        connect = min(self.config.timeout, self.config.connect_timeout)
         try:
             response = self.session.request(
                 method,
                 url,
-                timeout=self.config.timeout,
+                timeout=(connect, self.config.timeout),
                 stream=True,
                 proxies=self._proxies(url),
                 **kwargs,
@@ -262,6 +263,7 @@ class HttpClient:
         except requests.exceptions.SSLError as exc:
             raise TlsError(f"{where} failed the TLS check: {reason(exc)}") from exc
         except _TIMEOUTS as exc:
+            self.stats.add(timeouts=1)
             timeout = RequestTimeoutError(
                 f"{where} did not answer within {self.config.timeout:g} s"
             )
