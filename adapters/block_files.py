@@ -23,7 +23,8 @@ class BlockFiles:
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
         if not self.folder.is_dir():
-            raise SourceError(f"block folder {self.folder} does not exist")
+            problem = "is not a folder" if self.folder.exists() else "does not exist"
+            raise SourceError(f"block folder {self.folder} {problem}")
         self._paths: dict[int, Path] = {}
         for path in self.folder.iterdir():
             match = _NAME.match(path.name)

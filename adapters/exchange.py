@@ -15,7 +15,7 @@ from typing import Any
 
 from adapters.node.config import NodeConfig
 from adapters.node.errors import BadResponseError, NotFoundError
-from adapters.node.http import HttpClient, body_json
+from adapters.node.http import HttpClient, body_json, redact
 from adapters.node.stats import FetchStats
 
 MEMPOOL_SPACE_API = "https://mempool.space/api"
@@ -56,11 +56,14 @@ class ExchangePrices:
     """Client of ``<base_url>/v1/prices`` and ``<base_url>/v1/historical-price``.
 
     ``base_url`` is the API root, ``https://mempool.space/api`` by default (or
-    a simulated node's ``<url>/api``).
+    a simulated node's ``<url>/api``). ``config`` must be the price API's own:
+    a node's credentials and tunnel headers never belong here.
     """
 
     def __init__(self, base_url: str = MEMPOOL_SPACE_API, config: NodeConfig | None = None) -> None:
         self.base = base_url.rstrip("/")
+        self.shown = redact(self.base)
+        """The base URL as messages show it (credentials removed)."""
         self.stats = FetchStats()
         self.http = HttpClient(config or NodeConfig(), self.stats, service="the price API")
 
@@ -68,14 +71,14 @@ class ExchangePrices:
         """The current price (``/v1/prices``)."""
         quote = _quote(self.http.get(f"{self.base}/v1/prices", body_json))
         if quote is None:
-            raise BadResponseError(f"the price API at {self.base} sent no current USD price")
+            raise BadResponseError(f"the price API at {self.shown} sent no current USD price")
         return quote
 
     def _rows(self, params: dict[str, Any]) -> list[Any]:
         answer = self.http.get(f"{self.base}/v1/historical-price", body_json, params=params)
         rows = answer.get("prices") if isinstance(answer, dict) else None
         if not isinstance(rows, list):
-            raise BadResponseError(f"the price API at {self.base} sent no list of prices")
+            raise BadResponseError(f"the price API at {self.shown} sent no list of prices")
         return rows
 
     def historical(self, timestamp: int, currency: str = "USD") -> ExchangeQuote:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cli.node_options import add_node_arguments, node_config, open_node
+from cli.node_options import add_node_arguments, api_config, open_node
 from cli.options import date_arg, store_arg
-from cli.progress import block_bar
 from core.errors import ChainPriceError
 
 
@@ -32,7 +31,7 @@ def _exchange(args: argparse.Namespace, store):
     from adapters.exchange import ExchangePrices
     from lake.exchange_rates import LakeExchange
 
-    return LakeExchange(store, ExchangePrices(args.prices_url, node_config(args)))
+    return LakeExchange(store, ExchangePrices(args.prices_url, api_config(args)))
 
 
 def _writer_arguments(parser: argparse.ArgumentParser) -> None:
@@ -76,8 +75,22 @@ def add_lake_parsers(commands: argparse._SubParsersAction) -> None:
         "backfill", help="fill the lake for a range of UTC days (idempotent, resumable)"
     )
     _lake_argument(backfill)
-    backfill.add_argument("--from", dest="first", type=date_arg, required=True)
-    backfill.add_argument("--to", dest="last", type=date_arg, required=True)
+    backfill.add_argument(
+        "--from",
+        dest="first",
+        type=date_arg,
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="first UTC day to fill",
+    )
+    backfill.add_argument(
+        "--to",
+        dest="last",
+        type=date_arg,
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="last UTC day to fill (included)",
+    )
     _exchange_argument(backfill)
     _writer_arguments(backfill)
     add_node_arguments(backfill)
@@ -86,7 +99,13 @@ def add_lake_parsers(commands: argparse._SubParsersAction) -> None:
     sql = commands.add_parser("sql", help="run DuckDB SQL over the lake's tables")
     sql.add_argument("query", help='e.g. "SELECT date, price FROM prices ORDER BY date"')
     _lake_argument(sql)
-    sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sql.add_argument(
+        "--format",
+        choices=("table", "csv", "json"),
+        default="table",
+        help="table: aligned text (default); csv: header row, then comma-separated rows; "
+        "json: one array of row objects. Binary columns (txid) are written as hex",
+    )
     sql.set_defaults(run=run_sql)
 
 
@@ -106,6 +125,7 @@ def _report(report) -> None:
 
 
 def run_ingest(args: argparse.Namespace) -> None:
+    from cli.progress import block_bar
     from lake.ingest import ingest
 
     node = open_node(args)
@@ -120,10 +140,15 @@ def run_ingest(args: argparse.Namespace) -> None:
             settings=_settings(args),
         )
     _report(report)
-    print(f"chainprice: node retries {node.stats.snapshot()['retries']}", file=sys.stderr)
+    stats = node.stats.snapshot()
+    print(
+        f"chainprice: node retries {stats['retries']} ({stats['timeouts']} timeouts)",
+        file=sys.stderr,
+    )
 
 
 def run_backfill(args: argparse.Namespace) -> None:
+    from cli.progress import block_bar
     from lake.backfill import backfill
 
     node = open_node(args)
@@ -146,26 +171,36 @@ def run_backfill(args: argparse.Namespace) -> None:
     _report(report)
 
 
+def _hex_blobs(relation):
+    """The relation with binary columns (``txid``) as lower-case hex, as explorers write them."""
+    columns = [
+        f'lower(hex("{name}")) AS "{name}"' if str(kind) == "BLOB" else f'"{name}"'
+        for name, kind in zip(relation.columns, relation.types, strict=True)
+    ]
+    return relation.project(", ".join(columns))
+
+
 def run_sql(args: argparse.Namespace) -> None:
     import duckdb
 
     from lake.sql_views import lake_connection
 
+    if not args.query.strip():
+        raise ChainPriceError('SQL: the query is empty; e.g. "SELECT count(*) FROM blocks"')
     con = lake_connection(args.lake)
-    try:
+    try:  # DuckDB raises both while planning and while running (a bad cast)
         relation = con.sql(args.query)
+        if relation is None:
+            return
+        relation = _hex_blobs(relation)
+        if args.format == "table":
+            relation.show(max_rows=10_000, max_width=200)
+        elif args.format == "csv":
+            relation.pl().write_csv(sys.stdout)
+        else:
+            print(relation.pl().write_json())
     except duckdb.Error as exc:
         raise ChainPriceError(f"SQL: {str(exc).splitlines()[0]}") from None
-    if relation is None:
-        return
-    if args.format == "table":
-        relation.show(max_rows=10_000, max_width=200)
-    elif args.format == "csv":
-        relation.pl().write_csv(sys.stdout)
-    else:
-        print(relation.pl().write_json())
-
-
 def _add_lake_admin_parser(commands: argparse._SubParsersAction) -> None:
     lake = commands.add_parser("lake", help="check, repair or roll back a lake's manifest")
     actions = lake.add_subparsers(dest="action", required=True)

@@ -1,4 +1,9 @@
-"""The ``chainprice`` command: each subcommand wires adapters to the engine or the lake."""
+"""The ``chainprice`` command: each subcommand wires adapters to the engine or the lake.
+
+Building the parser imports nothing heavy (numba, pyarrow, DuckDB, requests
+load inside the command that uses them), so ``--help`` and option errors
+answer at once.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,44 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from cli.demo_command import add_demo_parser
 from cli.lake_commands import add_lake_parsers
 from cli.price_command import add_price_parser
 from cli.site_command import add_site_parser
-from core import ChainPriceError
+from core.errors import ChainPriceError
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Bad options end in one line naming the problem (not the usage block), exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+class _Version(argparse.Action):
+    """``--version``: read from the installed package's metadata only when asked."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> NoReturn:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("chainprice")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            number = "unknown (not installed)"
+        print(f"chainprice {number}")
+        parser.exit(0)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="chainprice", description="Exchange-free BTC/USD price read from the chain itself."
     )
+    parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", required=True)
     add_price_parser(commands)
     add_lake_parsers(commands)
@@ -28,14 +59,22 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_node_sim_parser(commands: argparse._SubParsersAction) -> None:
-    from nodesim.cli import add_arguments, run
+    from nodesim.cli import add_arguments
 
     sim = commands.add_parser(
         "node-sim",
         help="serve a simulated chain as Bitcoin Core RPC/REST, Esplora and a price API",
+        description="Serves a simulated chain as Bitcoin Core JSON-RPC (at /), Core REST "
+        "(/rest), Esplora (/api) and mempool.space's price API (/api/v1) on one port.",
     )
     add_arguments(sim)
-    sim.set_defaults(run=run)
+    sim.set_defaults(run=_run_node_sim)
+
+
+def _run_node_sim(args: argparse.Namespace) -> int:
+    from nodesim.cli import run
+
+    return run(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

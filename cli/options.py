@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from typing import TYPE_CHECKING
 
-from adapters.storage import ObjectStore, open_store
 from core.errors import ChainPriceError
+
+if TYPE_CHECKING:
+    from adapters.storage import ObjectStore
 
 
 def date_arg(value: str) -> dt.date:
@@ -17,7 +20,11 @@ def date_arg(value: str) -> dt.date:
 
 
 def store_arg(value: str) -> ObjectStore:
+    from adapters.storage import open_store  # pyarrow: only for commands given a lake
+
     try:
-        return open_store(value)
+        store = open_store(value)
+        store.check()  # a missing bucket must fail now, not read as an empty lake later
+        return store
     except ChainPriceError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None

@@ -8,15 +8,28 @@ import json
 import sys
 import time
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from adapters.block_files import BlockFiles
-from adapters.memory_chain import MemoryChain
 from cli.node_options import add_node_arguments, open_node, parsed_blocks
 from cli.options import date_arg, store_arg
-from cli.render import summary, text
-from core import WindowError, latest_day, price_day, price_recent
-from core.result import PriceResult
-from core.windows import RECENT_BLOCKS
+from core.errors import WindowError
+from core.windows import MAX_LAKE_WINDOW, RECENT_BLOCKS, latest_day
+
+if TYPE_CHECKING:
+    from core.result import PriceResult
+
+
+def _recent(value: str) -> int:
+    """A block count the lake can price too (its spend lookback bounds every window)."""
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= MAX_LAKE_WINDOW:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of blocks from 1 to {MAX_LAKE_WINDOW}, not {value!r}"
+        )
+    return n
 
 
 def add_price_parser(commands: argparse._SubParsersAction) -> None:
@@ -33,11 +46,12 @@ def add_price_parser(commands: argparse._SubParsersAction) -> None:
     which.add_argument("--date", type=date_arg, help="UTC day (default: the latest closed day)")
     which.add_argument(
         "--recent",
-        type=int,
+        type=_recent,
         nargs="?",
         const=RECENT_BLOCKS,
         metavar="N",
-        help=f"the latest N blocks below the tip instead (default {RECENT_BLOCKS})",
+        help=f"the latest N blocks below the tip instead, 1..{MAX_LAKE_WINDOW} "
+        f"(default {RECENT_BLOCKS})",
     )
     price.add_argument(
         "--window-rule",
@@ -74,17 +88,29 @@ def _from_lake(args: argparse.Namespace) -> PriceResult:
 
 
 def _from_node(args: argparse.Namespace) -> PriceResult:
+    from core import price_day, price_recent
+
     chain = open_node(args)
     began = time.perf_counter()
     fetch = lambda start, end: parsed_blocks(chain, start, end)  # noqa: E731
-    if args.recent is not None:
-        result = price_recent(chain, fetch, args.recent)
-    else:
-        result = price_day(chain, fetch, args.date or latest_day(chain))
+    from adapters.node.errors import BlockFetchError, NotFoundError
+
+    try:
+        if args.recent is not None:
+            result = price_recent(chain, fetch, args.recent)
+        else:
+            day = args.date or latest_day(chain)
+            result = price_day(chain, fetch, day)
+    except (NotFoundError, BlockFetchError) as exc:  # a pruned block, a day before the first
+        what = f"the latest {args.recent} blocks" if args.recent is not None else str(day)
+        raise NotFoundError(f"cannot price {what}: the node lacks a block it needs: {exc}") from (
+            None
+        )
     stats = chain.stats.snapshot()
     print(
         f"chainprice: {stats['requests']} requests, {stats['bytes'] / 1e6:,.1f} MB, "
-        f"{stats['retries']} retries, {stats['rejected_blocks']} blocks rejected, "
+        f"{stats['retries']} retries ({stats['timeouts']} timeouts), "
+        f"{stats['rejected_blocks']} blocks rejected, "
         f"{time.perf_counter() - began:.2f} s",
         file=sys.stderr,
     )
@@ -92,10 +118,15 @@ def _from_node(args: argparse.Namespace) -> PriceResult:
 
 
 def run_price(args: argparse.Namespace) -> None:
+    from adapters.block_files import BlockFiles
+    from adapters.memory_chain import MemoryChain
+    from cli.render import summary, text
+    from core import price_day, price_recent
+
     planted = None
     if args.lake is not None:
         result = _from_lake(args)
-    elif args.node:
+    elif args.node is not None:
         result = _from_node(args)
     else:
         if args.chain:

@@ -6,29 +6,34 @@ from typing import Any
 
 from core.result import PriceResult
 
-WINDOW_NAMES = {
-    "day": "day window",
-    "canonical_day": "canonical day window",
-    "blocks": "latest 144 blocks",
-}
+WINDOW_NAMES = {"day": "day window", "canonical_day": "canonical day window"}
+
+
+def window_name(result: PriceResult) -> str:
+    """How the window reads: a day rule, or the latest N blocks (N as priced)."""
+    n = result.n_blocks
+    return WINDOW_NAMES.get(result.kind) or f"latest {n} block{'' if n == 1 else 's'}"
 
 
 def summary(result: PriceResult, *, with_points: bool = False) -> dict[str, Any]:
-    """Section 9's fields as plain JSON values (points only on request: they are many)."""
+    """The result's fields as plain JSON values (points only on request: they are many).
+
+    Counts and prices are cast to Python numbers: the engine's are numpy scalars.
+    """
     out: dict[str, Any] = {
         "kind": result.kind,
         "date": result.date.isoformat() if result.date else None,
         "window_rule": "canonical" if result.kind == "canonical_day" else "reference",
-        "start_height": result.start,
-        "end_height": result.end,
-        "tip_height": result.tip,
-        "n_outputs": result.n_outputs,
-        "n_price_points": result.n_price_points,
-        "n_plotted": result.n_plotted,
-        "rough_price": result.rough,
-        "price": result.price,
-        "dev_pct": result.dev_pct,
-        "ax_range": result.ax_range,
+        "start_height": int(result.start),
+        "end_height": int(result.end),
+        "tip_height": int(result.tip),
+        "n_outputs": int(result.n_outputs),
+        "n_price_points": int(result.n_price_points),
+        "n_plotted": int(result.n_plotted),
+        "rough_price": int(result.rough),
+        "price": float(result.price),
+        "dev_pct": float(result.dev_pct),
+        "ax_range": float(result.ax_range),
         "method_version": result.method_version,
         "canonical": summary(result.canonical, with_points=with_points)
         if result.canonical
@@ -49,7 +54,7 @@ def text(result: PriceResult, planted: float | None = None) -> str:
     when = f" for {result.date}" if result.date else ""
     lines = [
         f"On-chain price{when}: ${int(result.price):,}",
-        f"  window      {WINDOW_NAMES[result.kind]}, blocks [{result.start}, {result.end}) "
+        f"  window      {window_name(result)}, blocks [{result.start}, {result.end}) "
         f"({result.n_blocks} blocks), tip {result.tip}",
         f"  exact       {result.price!r} (rough {result.rough:,})",
         f"  amounts     {result.n_outputs:,} outputs, {result.n_price_points:,} price points, "
@@ -63,9 +68,13 @@ def text(result: PriceResult, planted: float | None = None) -> str:
             lines.append("  canonical   same window, same price")
         else:
             c = result.canonical
-            lines.append(
-                f"  canonical   blocks [{c.start}, {c.end}) differ: ${int(c.price):,} ({c.price!r})"
-            )
+            if c.price == result.price:
+                lines.append(f"  canonical   blocks [{c.start}, {c.end}), the same price")
+            else:
+                lines.append(
+                    f"  canonical   blocks [{c.start}, {c.end}), another price: "
+                    f"${int(c.price):,} ({c.price!r})"
+                )
     if planted is not None:
         lines.append(
             f"  planted     ${planted:,.0f} on this simulated chain "

@@ -2,65 +2,61 @@
 
 No I/O happens here: callers pass header access (``HeaderSource``) and a way
 to fetch a window's raw blocks; adapters elsewhere provide both.
+
+Names are loaded on first use (PEP 562): ``import core.errors`` or
+``core.windows`` must not pay for numpy and numba, so ``chainprice --help``
+and the error paths stay fast.
 """
+
+from importlib import import_module
+from typing import Any
 
 from core.numba_setup import use_writable_cache
 
 use_writable_cache()  # before any kernel module imports numba
 
-from core.block_parser import (
-    ParsedBlock,
-    RawBlock,
-    WindowColumns,
-    combine_blocks,
-    parse_block,
-    parse_blocks,
-)
-from core.engine import price_amounts, price_blocks, price_day, price_recent
-from core.errors import (
-    BlockParseError,
-    ChainPriceError,
-    PriceError,
-    SourceError,
-    WindowError,
-    WindowNotSettledError,
-)
-from core.output_filter import Amounts, recorded_amounts
-from core.result import METHOD_VERSION, PriceResult
-from core.windows import (
-    HeaderSource,
-    Window,
-    block_window,
-    canonical_day_window,
-    day_window,
-    latest_day,
-)
+_HOMES = {
+    "core.block_parser": (
+        "ParsedBlock",
+        "RawBlock",
+        "WindowColumns",
+        "combine_blocks",
+        "parse_block",
+        "parse_blocks",
+    ),
+    "core.engine": ("price_amounts", "price_blocks", "price_day", "price_recent"),
+    "core.errors": (
+        "BlockParseError",
+        "ChainPriceError",
+        "PriceError",
+        "SourceError",
+        "WindowError",
+        "WindowNotSettledError",
+    ),
+    "core.output_filter": ("Amounts", "recorded_amounts"),
+    "core.result": ("METHOD_VERSION", "PriceResult"),
+    "core.windows": (
+        "HeaderSource",
+        "Window",
+        "block_window",
+        "canonical_day_window",
+        "day_window",
+        "latest_day",
+    ),
+}
+_MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
 
-__all__ = [
-    "METHOD_VERSION",
-    "Amounts",
-    "BlockParseError",
-    "ChainPriceError",
-    "HeaderSource",
-    "ParsedBlock",
-    "PriceError",
-    "PriceResult",
-    "RawBlock",
-    "SourceError",
-    "Window",
-    "WindowColumns",
-    "WindowError",
-    "WindowNotSettledError",
-    "block_window",
-    "canonical_day_window",
-    "combine_blocks",
-    "day_window",
-    "latest_day",
-    "parse_block",
-    "parse_blocks",
-    "price_amounts",
-    "price_blocks",
-    "price_day",
-    "price_recent",
-    "recorded_amounts",
-]
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'core' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -1,6 +1,6 @@
 """What the lake keeps of each block, so any window can be priced later without the node.
 
-Every filter of ALGORITHM.md section 2 is a property of the transaction alone,
+Every filter of docs/METHOD.md section 2 is a property of the transaction alone,
 except the same-window spend, which depends on where the window starts. So
 per output that could ever be recorded we keep ``funding_height``: the height
 of the latest earlier transaction (chain order, the same block included) that
@@ -24,10 +24,7 @@ from core.errors import WindowError
 from core.output_filter import Amounts, candidate_transactions, in_range, to_btc
 from core.result import PriceResult, WindowKind
 from core.same_window import latest_funding
-from core.windows import Window
-
-SPEND_LOOKBACK = 288
-"""Blocks looked back for funding transactions: two days, longer than any window priced."""
+from core.windows import MAX_LAKE_WINDOW, SPEND_LOOKBACK, Window
 
 
 @dataclass(frozen=True)
@@ -112,10 +109,11 @@ def block_rows(blocks: Sequence[ParsedBlock], known: KnownTxids) -> BlockRows:
 
 def window_amounts(rows: OutputRows, window: Window) -> Amounts:
     """The amounts ``window`` records, from lake rows covering at least its heights."""
-    if window.n_blocks > SPEND_LOOKBACK + 1:
+    if window.n_blocks > MAX_LAKE_WINDOW:
         raise WindowError(
-            f"window [{window.start}, {window.end}) is {window.n_blocks} blocks, longer than "
-            f"the lake's spend lookback of {SPEND_LOOKBACK + 1} blocks"
+            f"window [{window.start}, {window.end}) is {window.n_blocks} blocks; with its "
+            f"spend lookback of {SPEND_LOOKBACK} blocks the lake prices windows of at most "
+            f"{MAX_LAKE_WINDOW} blocks"
         )
     keep = (
         (rows.height >= window.start)

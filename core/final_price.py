@@ -1,4 +1,4 @@
-"""ALGORITHM.md section 8: the final price, its spread and the chart's points."""
+"""docs/METHOD.md section 8: the final price, its spread and the chart's points."""
 
 from __future__ import annotations
 

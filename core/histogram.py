@@ -1,4 +1,4 @@
-"""ALGORITHM.md sections 3 and 4: the log-scale histogram of amounts, and its cleaning."""
+"""docs/METHOD.md sections 3 and 4: the log-scale histogram of amounts, and its cleaning."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""ALGORITHM.md section 2: which transactions count, and which of their amounts are kept."""
+"""docs/METHOD.md section 2: which transactions count, and which of their amounts are kept."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""ALGORITHM.md section 7: turn amounts near round USD values into intraday price points."""
+"""docs/METHOD.md section 7: turn amounts near round USD values into intraday price points."""
 
 from __future__ import annotations
 

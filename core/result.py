@@ -1,4 +1,4 @@
-"""One result type for every priced window (ALGORITHM.md section 9)."""
+"""One result type for every priced window (docs/METHOD.md section 9)."""
 
 from __future__ import annotations
 

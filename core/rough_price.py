@@ -1,4 +1,4 @@
-"""ALGORITHM.md section 6: slide the stencils over the histogram for a rough price.
+"""docs/METHOD.md section 6: slide the stencils over the histogram for a rough price.
 
 Every sum is accumulated left to right, as the method does: ``np.cumsum`` is a
 sequential accumulation, so its last element is that exact sum (``np.sum``

@@ -1,4 +1,4 @@
-"""ALGORITHM.md section 5: the two 803-wide stencils slid over the histogram."""
+"""docs/METHOD.md section 5: the two 803-wide stencils slid over the histogram."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""ALGORITHM.md section 1: which blocks make a window.
+"""docs/METHOD.md section 1: which blocks make a window.
 
 All rules read header times through ``HeaderSource``, so the same code runs
 against a node, the lake's block index or a test's list of times.
@@ -18,6 +18,10 @@ TIP_MARGIN = 6  # the reference prices days up to the one before block tip - 6
 FIRST_DATE = dt.date(2023, 12, 15)  # the method was not tested on earlier days
 RECENT_BLOCKS = 144
 MTP_SPAN = 11  # a block's time exceeds the median of the 11 before it
+SPEND_LOOKBACK = 288
+"""Blocks the lake looks back for funding transactions: two days, longer than any window."""
+MAX_LAKE_WINDOW = SPEND_LOOKBACK + 1
+"""Longest window the lake prices exactly: its last block looks back to its first."""
 
 
 class HeaderSource(Protocol):

@@ -128,7 +128,7 @@ OUTPUTS = _table(
     "outputs",
     "One row per output the price method can ever record: every output, with a value of "
     "1e-5 < sats/1e8 < 1e5 BTC, of every transaction passing the window-independent filters "
-    "of ALGORITHM.md section 2 (at most 5 inputs, exactly 2 outputs, not coinbase, no "
+    "of docs/METHOD.md section 2 (at most 5 inputs, exactly 2 outputs, not coinbase, no "
     "OP_RETURN, no large witness). The same-window rule is applied when reading, with "
     "funding_height.",
     [
@@ -225,7 +225,7 @@ PRICES = _table(
             "dev_pct",
             pa.float64(),
             "Spread of the price points around the price, as a fraction of the +-10 % range "
-            "(ALGORITHM.md section 8).",
+            "(docs/METHOD.md section 8).",
         ),
         _col(
             "ax_range",
@@ -395,7 +395,7 @@ HISTOGRAMS = _table(
         _col(
             "bins",
             pa.list_(pa.int16()),
-            "Bin indexes 201..1600 of the kept range (ALGORITHM.md section 3).",
+            "Bin indexes 201..1600 of the kept range (docs/METHOD.md section 3).",
         ),
         _col("bin_btc", pa.list_(pa.float64()), "Lower edge of each bin, BTC."),
         _col(

@@ -8,10 +8,28 @@ a request log for tests::
     chain = ServedChain.from_spec(compact_day())
     with NodeSim(chain, rpc_user="u", rpc_password="p") as node:
         node.url, node.esplora_url, node.request_log
+
+Names load on first use (PEP 562), so ``chainprice --help`` can describe
+``node-sim``'s options without importing the chain generator.
 """
 
-from nodesim.faults import FaultPlan, RequestRecord
-from nodesim.served_chain import ServedChain
-from nodesim.server import NodeSim
+from importlib import import_module
+from typing import Any
 
-__all__ = ["FaultPlan", "NodeSim", "RequestRecord", "ServedChain"]
+_MODULE_OF = {
+    "FaultPlan": "nodesim.faults",
+    "RequestRecord": "nodesim.faults",
+    "ServedChain": "nodesim.served_chain",
+    "NodeSim": "nodesim.server",
+}
+
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'nodesim' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value

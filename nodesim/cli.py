@@ -10,17 +10,22 @@ import argparse
 import datetime as dt
 import signal
 import sys
+import tempfile
 import threading
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.errors import ChainPriceError, SourceError
-from nodesim.faults import FaultPlan
-from nodesim.served_chain import DEFAULT_MEMPOOL_SIZE, ServedChain
-from nodesim.server import NodeSim
-from simchain import ChainSpec, compact_day, full_size_day
 
-PRESETS = {"compact": compact_day, "full": full_size_day}
+if TYPE_CHECKING:
+    from nodesim.server import NodeSim
+    from simchain import ChainSpec
+
+PRESETS = {"compact": "compact_day", "full": "full_size_day"}
+"""Preset name -> the ``simchain`` function that makes its spec (imported only when used)."""
+DEFAULT_PORT = 8332
+MEMPOOL_SIZE_HELP = "unconfirmed transactions after the tip (default 300)"
 
 
 def _positive(text: str) -> float:
@@ -31,9 +36,22 @@ def _positive(text: str) -> float:
 
 
 def _rate(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
     if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {text}")
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, not {text!r}")
+    return value
+
+
+def _height(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a block height (0 or more), not {text!r}")
     return value
 
 
@@ -49,12 +67,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     chain.add_argument("--seed", type=int, help="generator seed (default: the preset's)")
     chain.add_argument("--days", type=int, default=1, help="simulated UTC days (default 1)")
     chain.add_argument("--start-date", type=dt.date.fromisoformat, help="first day, YYYY-MM-DD")
-    chain.add_argument(
-        "--mempool-size",
-        type=int,
-        default=DEFAULT_MEMPOOL_SIZE,
-        help="unconfirmed transactions after the tip",
-    )
+    chain.add_argument("--mempool-size", type=int, help=MEMPOOL_SIZE_HELP)
     chain.add_argument(
         "--chain",
         type=Path,
@@ -62,26 +75,69 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="serve a golden-layout folder instead of generating a chain",
     )
     node = parser.add_argument_group("node")
-    node.add_argument("--host", default="127.0.0.1")
-    node.add_argument("--port", type=int, default=8332, help="0 picks a free port")
+    node.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    node.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port for every protocol (default {DEFAULT_PORT}, as Core's RPC); 0 picks a free one",
+    )
     node.add_argument("--rpc-user", default="", help="RPC user name")
-    node.add_argument("--rpc-password", help="RPC password (the cookie works either way)")
+    node.add_argument(
+        "--rpc-password",
+        help="RPC password; without it (and without --datadir) the cookie is written to a "
+        "temporary folder named in the ready line",
+    )
     node.add_argument("--datadir", type=Path, help="where the .cookie file is written")
+    node.add_argument(
+        "--prune-below",
+        type=_height,
+        metavar="H",
+        help="act as a pruned node that has discarded the blocks below height H "
+        "(headers stay; getblock answers RPC error -1, REST and Esplora 404)",
+    )
     node.add_argument(
         "--legacy-jsonrpc",
         action="store_true",
         help="answer JSON-RPC 2.0 requests as Core did before v28",
     )
     faults = parser.add_argument_group("faults (block, header and price requests)")
-    faults.add_argument("--latency-ms", type=float, default=0.0)
-    faults.add_argument("--error-rate", type=_rate, default=0.0)
-    faults.add_argument("--drop-rate", type=_rate, default=0.0)
-    faults.add_argument("--truncate-rate", type=_rate, default=0.0)
-    faults.add_argument("--fault-seed", type=int, default=0)
+    faults.add_argument(
+        "--latency-ms", type=float, default=0.0, help="added to every answer (default 0)"
+    )
+    faults.add_argument(
+        "--error-rate",
+        type=_rate,
+        default=0.0,
+        help="share of answers that are HTTP 500/503, 0..1 (default 0)",
+    )
+    faults.add_argument(
+        "--drop-rate",
+        type=_rate,
+        default=0.0,
+        help="share of connections closed without an answer, 0..1 (default 0)",
+    )
+    faults.add_argument(
+        "--truncate-rate",
+        type=_rate,
+        default=0.0,
+        help="share of block answers cut short, 0..1 (default 0)",
+    )
+    faults.add_argument(
+        "--fault-seed",
+        type=int,
+        default=0,
+        help="seed of the fault draws: the same seed gives the same faults (default 0)",
+    )
 
 
 def _spec(args: argparse.Namespace) -> ChainSpec:
-    base = PRESETS[args.preset]() if args.seed is None else PRESETS[args.preset](args.seed)
+    import simchain
+
+    preset = getattr(simchain, PRESETS[args.preset])
+    base = preset() if args.seed is None else preset(args.seed)
     changes: dict[str, object] = {"days": args.days}
     if args.price is not None:
         changes["price_usd"] = args.price
@@ -92,11 +148,16 @@ def _spec(args: argparse.Namespace) -> ChainSpec:
 
 def build_node(args: argparse.Namespace) -> NodeSim:
     """The node the arguments describe, not started (bad values raise ``SourceError``)."""
+    from nodesim.faults import FaultPlan
+    from nodesim.served_chain import DEFAULT_MEMPOOL_SIZE, ServedChain
+    from nodesim.server import NodeSim
+
+    mempool_size = DEFAULT_MEMPOOL_SIZE if args.mempool_size is None else args.mempool_size
     try:
         if args.chain is not None:
             chain = ServedChain.from_directory(args.chain)
         else:
-            chain = ServedChain.from_spec(_spec(args), args.mempool_size)
+            chain = ServedChain.from_spec(_spec(args), mempool_size)
         plan = FaultPlan(
             latency_ms=args.latency_ms,
             error_rate=args.error_rate,
@@ -113,14 +174,25 @@ def build_node(args: argparse.Namespace) -> NodeSim:
             host=args.host,
             port=args.port,
             legacy_jsonrpc=args.legacy_jsonrpc,
+            prune_below=args.prune_below,
         )
     except ValueError as err:
         raise SourceError(f"cannot set up the simulated node: {err}") from None
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve until SIGINT/SIGTERM (call from the main thread); returns the exit code."""
-    node = build_node(args)
+    """Serve until SIGINT/SIGTERM (call from the main thread); returns the exit code.
+
+    Without a password or a datadir, the cookie goes to a temporary folder
+    (removed at exit), so RPC always has some auth and the command just works.
+    """
+    with tempfile.TemporaryDirectory(prefix="nodesim-") as temp:
+        if args.datadir is None and not args.rpc_password:
+            args = argparse.Namespace(**{**vars(args), "datadir": Path(temp)})
+        return _serve(build_node(args), args)
+
+
+def _serve(node: NodeSim, args: argparse.Namespace) -> int:
     stop = threading.Event()
     previous = {
         sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)

@@ -17,7 +17,7 @@ from nodesim.headers import difficulty, is_hash_hex
 from nodesim.jsonwire import compact_json
 from nodesim.prices import js_parse_int
 from nodesim.reply import BIN_TYPE, JSON_TYPE, TEXT_TYPE, Exchange, Reply
-from nodesim.rpc_methods import RpcMethods
+from nodesim.rpc_methods import PRUNED_MESSAGE, RpcMethods
 
 BLOCK_LIMIT = 10
 RECENT_LIMIT = 10
@@ -166,6 +166,8 @@ class EsploraEndpoint:
                 return _json(self.block_value(height), TTL_LONG)
             case ["header"]:
                 return _text(200, self.chain.raw(height)[:80].hex(), TTL_LONG)
+            case ["raw"] if self.methods.is_pruned(height):
+                return _text(400, f"daemon error: {PRUNED_MESSAGE}")  # electrs passes Core's on
             case ["raw"]:
                 reply = Reply(200, [self.chain.raw(height)], BIN_TYPE)
                 reply.headers = _cache(TTL_LONG)

@@ -90,6 +90,8 @@ class RestEndpoint:
         height = self.chain.height_of(hash_text)
         if height is None:
             return _error(404, f"{hash_text} not found")
+        if self.methods.is_pruned(height):
+            return _error(404, f"{hash_text} not available (pruned data)")
         reply = _answer(
             fmt,
             self.chain.raw(height),

@@ -19,6 +19,7 @@ from nodesim.served_chain import MempoolEntry, ServedChain
 from nodesim.transactions import decode_block_txs, tx_json
 
 RPC_MISC_ERROR = -1
+PRUNED_MESSAGE = "Block not available (pruned data)"
 RPC_TYPE_ERROR = -3
 RPC_INVALID_ADDRESS_OR_KEY = -5
 RPC_INVALID_PARAMETER = -8
@@ -283,8 +284,10 @@ def _positional(method: Method, params: dict[str, Any]) -> list[Any]:
 class RpcMethods:
     """The method table over one served chain."""
 
-    def __init__(self, chain: ServedChain) -> None:
+    def __init__(self, chain: ServedChain, prune_below: int | None = None) -> None:
         self.chain = chain
+        self.prune_below = prune_below
+        """Blocks below this height answer as a pruned Core does (headers stay)."""
         self.started = time.monotonic()
         self.table = {spec[0]: Method(*spec, run=getattr(self, f"_{spec[0]}")) for spec in METHODS}
 
@@ -384,8 +387,13 @@ class RpcMethods:
             return self.chain.raw(height)[:80].hex()
         return self.header_json(height)
 
+    def is_pruned(self, height: int) -> bool:
+        return self.prune_below is not None and height < self.prune_below
+
     def _getblock(self, args: list[Any]) -> Any:
         height = self._height(_parse_hash(args[0], "blockhash"))
+        if self.is_pruned(height):
+            raise RpcError(RPC_MISC_ERROR, PRUNED_MESSAGE)
         verbosity = _verbosity(args[1], 1)
         if verbosity <= 0:
             return RawHex(self.chain.hex(height))
@@ -395,7 +403,7 @@ class RpcMethods:
         """Core's ``getblockchaininfo`` (also REST ``chaininfo.json``)."""
         chain = self.chain
         tip = chain.header(chain.tip)
-        return {
+        info: dict[str, Any] = {
             "chain": chain.network,
             "blocks": chain.tip,
             "headers": chain.tip,
@@ -410,6 +418,13 @@ class RpcMethods:
             "pruned": False,
             "warnings": [],
         }
+        if self.prune_below is not None:  # Core adds these two only when pruning
+            info |= {
+                "pruned": True,
+                "pruneheight": max(self.prune_below, chain.start_height),
+                "automatic_pruning": False,
+            }
+        return info
 
     def _getblockchaininfo(self, args: list[Any]) -> dict[str, Any]:
         return self.blockchain_info()

@@ -58,9 +58,14 @@ class Outcome:
     """Send only this many body bytes, then close (a block cut mid-body)."""
 
 
+IDLE_TIMEOUT = 30.0
+"""Seconds a connection may sit without sending a whole request (Core's -rpcservertimeout)."""
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    request_queue_size = 128
+    request_queue_size = 1024
+    """Listen backlog: a full queue drops handshakes silently and stalls clients for seconds."""
 
     def __init__(self, address: tuple[str, int], node: NodeSim) -> None:
         self.node = node
@@ -71,6 +76,7 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    timeout = IDLE_TIMEOUT  # a request that never completes frees its thread
     server: _Server
 
     def setup(self) -> None:
@@ -153,17 +159,19 @@ class NodeSim:
         host: str = "127.0.0.1",
         port: int = 0,
         legacy_jsonrpc: bool = False,
+        prune_below: int | None = None,
     ) -> None:
         if datadir is None and not rpc_password:
             raise ValueError("give rpc_password or a datadir for the cookie: RPC needs some auth")
         self.chain = chain
+        self.prune_below = prune_below
         self.faults = faults or FaultPlan()
         self.rpc_user = rpc_user or ""
         self.rpc_password = rpc_password
         self.datadir = Path(datadir) if datadir is not None else None
         self.host = host
         self.requested_port = port
-        methods = RpcMethods(chain)
+        methods = RpcMethods(chain, prune_below)
         self._rpc = RpcEndpoint(methods, legacy_jsonrpc)
         self._rest = RestEndpoint(methods)
         self._esplora = EsploraEndpoint(methods)

@@ -1,4 +1,4 @@
-"""ALGORITHM.md section 2 on hand-built transactions: each rule at its edge."""
+"""docs/METHOD.md section 2 on hand-built transactions: each rule at its edge."""
 
 from __future__ import annotations
 

@@ -248,3 +248,25 @@ def test_a_silent_server_times_out_with_a_clear_message(scripted) -> None:
     with pytest.raises(RequestTimeoutError, match=r"did not answer within 0.2 s"):
         http.get(server.url, body_bytes)
     assert http.stats.requests == 2
+    assert (http.stats.timeouts, http.stats.retries) == (2, 1)  # timeouts count in the figures
+
+
+def test_a_server_that_never_accepts_costs_the_connect_timeout_not_the_request_timeout() -> None:
+    import socket
+    import time
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(0)  # never accepted: the queue fills and later handshakes are dropped
+        fillers = [socket.socket() for _ in range(8)]
+        for filler in fillers:
+            filler.setblocking(False)
+            filler.connect_ex(server.getsockname())
+        http, _ = client(retries=1, timeout=30, connect_timeout=0.5)
+        began = time.monotonic()
+        with pytest.raises(RequestTimeoutError):
+            http.get(f"http://127.0.0.1:{server.getsockname()[1]}/", body_bytes)
+        for sock in fillers:
+            sock.close()
+    assert time.monotonic() - began < 10
+    assert http.stats.timeouts == 2 and http.stats.retries == 1

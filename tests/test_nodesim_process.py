@@ -75,17 +75,24 @@ def test_bad_arguments_end_in_one_line_and_exit_code_2(tmp_path: Path):
     assert missing.stderr.strip().splitlines()[-1] == (
         f"nodesim: error: {tmp_path} has no index.json (not a golden-layout chain)"
     )
-    no_auth = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "nodesim",
-            "--chain",
-            str(Path(__file__).parent / "data" / "golden" / "g1_42k"),
-        ],
-        capture_output=True,
+
+
+def test_without_password_or_datadir_the_cookie_goes_to_a_temporary_folder() -> None:
+    import re
+    import signal
+
+    chain = str(Path(__file__).parent / "data" / "golden" / "g1_42k")
+    node = subprocess.Popen(
+        [sys.executable, "-m", "nodesim", "--chain", chain, "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=60,
     )
-    assert no_auth.returncode == 2
-    assert "rpc_password or a datadir" in no_auth.stderr
+    try:
+        ready = node.stdout.readline()
+        cookie = Path(re.search(r"cookie=(\S+)", ready)[1])
+        assert cookie.is_file() and cookie.read_text().startswith("__cookie__:")
+    finally:
+        node.send_signal(signal.SIGINT)
+        node.wait(timeout=30)
+    assert node.returncode == 0 and not cookie.parent.exists()

@@ -1,4 +1,4 @@
-"""Window rules of ALGORITHM.md section 1, against header times held in the test.
+"""Window rules of docs/METHOD.md section 1, against header times held in the test.
 
 Expected windows come from the spec read literally (``spec_walk``) or from a
 brute-force scan of every header time, never from the code under test. The

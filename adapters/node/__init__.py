@@ -3,50 +3,46 @@
 ``open_source(url, kind, config=...)`` gives a Bitcoin Core JSON-RPC, Bitcoin
 Core REST or Esplora client; ``NodeChain`` turns any of them into the engine's
 header source and verified block fetcher.
+
+Names load on first use (PEP 562): the settings and errors are needed by
+commands that never fetch a block, and must not import numba or requests.
 """
 
-from adapters.node.chain import NodeChain
-from adapters.node.config import NodeConfig
-from adapters.node.errors import (
-    AuthError,
-    BadResponseError,
-    BlockCheckError,
-    BlockFetchError,
-    ConfigError,
-    NotFoundError,
-    RefusedError,
-    RemoteError,
-    RequestTimeoutError,
-    RpcError,
-    TlsError,
-    UnreachableError,
-)
-from adapters.node.esplora import EsploraSource
-from adapters.node.rest import RestSource
-from adapters.node.rpc import RpcSource
-from adapters.node.source import BlockSource, SourceKind, open_source
-from adapters.node.stats import FetchStats
+from importlib import import_module
+from typing import Any
 
-__all__ = [
-    "AuthError",
-    "BadResponseError",
-    "BlockCheckError",
-    "BlockFetchError",
-    "BlockSource",
-    "ConfigError",
-    "EsploraSource",
-    "FetchStats",
-    "NodeChain",
-    "NodeConfig",
-    "NotFoundError",
-    "RefusedError",
-    "RemoteError",
-    "RequestTimeoutError",
-    "RestSource",
-    "RpcError",
-    "RpcSource",
-    "SourceKind",
-    "TlsError",
-    "UnreachableError",
-    "open_source",
-]
+_MODULE_OF = {
+    "NodeChain": "adapters.node.chain",
+    "NodeConfig": "adapters.node.config",
+    "AuthError": "adapters.node.errors",
+    "BadResponseError": "adapters.node.errors",
+    "BlockCheckError": "adapters.node.errors",
+    "BlockFetchError": "adapters.node.errors",
+    "ConfigError": "adapters.node.errors",
+    "NotFoundError": "adapters.node.errors",
+    "PrunedBlockError": "adapters.node.errors",
+    "RefusedError": "adapters.node.errors",
+    "RemoteError": "adapters.node.errors",
+    "RequestTimeoutError": "adapters.node.errors",
+    "RpcError": "adapters.node.errors",
+    "TlsError": "adapters.node.errors",
+    "UnreachableError": "adapters.node.errors",
+    "EsploraSource": "adapters.node.esplora",
+    "RestSource": "adapters.node.rest",
+    "RpcSource": "adapters.node.rpc",
+    "BlockSource": "adapters.node.source",
+    "SourceKind": "adapters.node.source",
+    "open_source": "adapters.node.source",
+    "FetchStats": "adapters.node.stats",
+}
+
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'adapters.node' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value

@@ -30,6 +30,10 @@ class NodeConfig:
     rpc_cookie: Path | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     timeout: float = 60.0
+    connect_timeout: float = 10.0
+    """Seconds to wait for a connection (at most ``timeout``). A server whose accept
+    queue is full drops the handshake silently and the kernel resends it only after
+    1, 3, 7, 15 and 31 s: a fresh attempt beats waiting out the whole ``timeout``."""
     retries: int = 5
     backoff_base: float = 0.25
     backoff_max: float = 10.0
@@ -40,6 +44,7 @@ class NodeConfig:
     def __post_init__(self) -> None:
         checks = {
             "timeout must be above 0 seconds": self.timeout > 0,
+            "connect_timeout must be above 0 seconds": self.connect_timeout > 0,
             "retries must be 0 or more": self.retries >= 0,
             "backoff_base and backoff_max must be 0 or more": min(
                 self.backoff_base, self.backoff_max

@@ -38,6 +38,29 @@ class NotFoundError(RemoteError):
     """The server does not have what was asked: unknown hash, height past the tip."""
 
 
+class PrunedBlockError(NotFoundError):
+    """The node has the block's header but discarded its data (a pruned Bitcoin Core)."""
+
+    def __init__(self, block_hash: str, prune_height: int | None) -> None:
+        keeps = (
+            f"it keeps blocks from height {prune_height} up"
+            if prune_height is not None
+            else "it did not say from which height it keeps blocks"
+        )
+        super().__init__(
+            f"the node is pruned and no longer has block {block_hash} ({keeps}): price a later "
+            "day, or use a node without pruning (prune=0, which needs a full resync)"
+        )
+        self.prune_height = prune_height
+
+    @classmethod
+    def from_chaininfo(cls, block_hash: str, info: object) -> PrunedBlockError:
+        """From a ``getblockchaininfo`` (or REST ``chaininfo.json``) answer's ``pruneheight``."""
+        value = info.get("pruneheight") if isinstance(info, dict) else None
+        usable = isinstance(value, int) and not isinstance(value, bool)
+        return cls(block_hash, value if usable else None)
+
+
 class RefusedError(RemoteError):
     """Any other HTTP 4xx: the server understood the request and will not serve it."""
 

@@ -13,7 +13,7 @@ import binascii
 from typing import Any
 
 from adapters.node.config import NodeConfig
-from adapters.node.errors import BadResponseError, NotFoundError
+from adapters.node.errors import BadResponseError, NotFoundError, PrunedBlockError, RefusedError
 from adapters.node.headers import header_hash, require_hash
 from adapters.node.http import (
     Answer,
@@ -118,7 +118,12 @@ class EsploraSource:
         return self.http.get(f"{self.base}/block/{block_id}/header", parse)
 
     def raw_block(self, block_hash: str) -> bytes:
-        return self.http.get(f"{self.base}/block/{require_hash(block_hash)}/raw", body_bytes)
+        try:
+            return self.http.get(f"{self.base}/block/{require_hash(block_hash)}/raw", body_bytes)
+        except RefusedError as exc:  # electrs passes its pruned node's refusal on as HTTP 400
+            if "pruned data" not in str(exc):
+                raise
+            raise PrunedBlockError(block_hash, None) from None
 
     def mempool_transactions(self) -> list[bytes]:
         """Raw unconfirmed transactions; those mined or evicted meanwhile are left out."""

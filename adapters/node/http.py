@@ -71,12 +71,13 @@ class _Retry(Exception):
 
 def redact(url: str) -> str:
     """``url`` without a user or password, so it can go into messages and logs."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1": no netloc can be trusted, so none is shown
+        return url.split("@", 1)[-1] if "@" in url else url
+    if "@" not in parts.netloc:
         return url
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit(parts._replace(netloc=netloc))
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def reason(exc: BaseException) -> str:
@@ -248,11 +249,12 @@ class HttpClient:
     def _exchange(self, method: str, url: str, where: str, kwargs: dict[str, Any]) -> Answer:
         """One request and its whole answer; transport failures become ``_Retry``."""
         self.stats.add(requests=1)
+        connect = min(self.config.timeout, self.config.connect_timeout)
         try:
             response = self.session.request(
                 method,
                 url,
-                timeout=self.config.timeout,
+                timeout=(connect, self.config.timeout),
                 stream=True,
                 proxies=self._proxies(url),
                 **kwargs,
@@ -261,6 +263,7 @@ class HttpClient:
         except requests.exceptions.SSLError as exc:
             raise TlsError(f"{where} failed the TLS check: {reason(exc)}") from exc
         except _TIMEOUTS as exc:
+            self.stats.add(timeouts=1)
             timeout = RequestTimeoutError(
                 f"{where} did not answer within {self.config.timeout:g} s"
             )

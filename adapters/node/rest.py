@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.node.config import NodeConfig
-from adapters.node.errors import BadResponseError, NotFoundError, RefusedError
+from adapters.node.errors import BadResponseError, NotFoundError, PrunedBlockError, RefusedError
 from adapters.node.headers import header_hash, require_hash, split_headers
 from adapters.node.http import (
     Answer,
@@ -97,7 +97,13 @@ class RestSource:
             return headers
 
     def raw_block(self, block_hash: str) -> bytes:
-        return self.http.get(f"{self.base}/block/{require_hash(block_hash)}.bin", body_bytes)
+        try:
+            return self.http.get(f"{self.base}/block/{require_hash(block_hash)}.bin", body_bytes)
+        except NotFoundError as exc:
+            if "pruned data" not in str(exc):
+                raise
+            info = self.http.get(f"{self.base}/chaininfo.json", body_json)
+            raise PrunedBlockError.from_chaininfo(block_hash, info) from None
 
     def mempool_transactions(self) -> list[bytes]:
         """Raw unconfirmed transactions; those mined or evicted meanwhile are left out."""

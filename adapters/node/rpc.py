@@ -22,6 +22,7 @@ from adapters.node.errors import (
     BadResponseError,
     ConfigError,
     NotFoundError,
+    PrunedBlockError,
     RefusedError,
     RpcError,
 )
@@ -33,6 +34,7 @@ from adapters.node.stats import FetchStats
 
 Call = tuple[str, Sequence[Any]]
 
+RPC_MISC_ERROR = -1  # also "Block not available (pruned data)"
 RPC_INVALID_ADDRESS_OR_KEY = -5  # "Block not found", "No such mempool transaction"
 RPC_INVALID_PARAMETER = -8  # "Block height out of range"
 RPC_IN_WARMUP = -28
@@ -274,7 +276,13 @@ class RpcSource:
         return headers
 
     def raw_block(self, block_hash: str) -> bytes:
-        return self.call_hex("getblock", require_hash(block_hash), 0)
+        try:
+            return self.call_hex("getblock", require_hash(block_hash), 0)
+        except RpcError as exc:
+            if exc.code == RPC_MISC_ERROR and "pruned" in str(exc):
+                info = self.call("getblockchaininfo")
+                raise PrunedBlockError.from_chaininfo(block_hash, info) from None
+            raise
 
     def mempool_transactions(self) -> list[bytes]:
         """Raw unconfirmed transactions; those mined or evicted meanwhile are left out."""

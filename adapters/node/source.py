@@ -59,7 +59,26 @@ def open_source(url: str, kind: SourceKind, *, config: NodeConfig | None = None)
     """A client for the node at ``url``: Bitcoin Core JSON-RPC or REST, or an Esplora server."""
     if kind not in _KINDS:
         raise ConfigError(f"unknown node kind {kind!r}: use one of {', '.join(_KINDS)}")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"the node URL must look like http(s)://host:port, not {redact(url)!r}")
+    check_url(url, "the node URL")
     return _KINDS[kind](url, config or NodeConfig())
+
+
+def check_url(url: str, what: str) -> None:
+    """Refuse a URL requests could not use (bad port, broken IPv6 host, spaces) in one line."""
+    problem = ""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises on a port that is not a number from 0 to 65535
+    except ValueError as exc:
+        problem = str(exc)
+    else:
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            problem = "no http(s) scheme or no host"
+        elif any(c.isspace() for c in url):
+            problem = "it holds spaces"
+        elif port == 0:
+            problem = "port 0"
+    if problem:
+        raise ConfigError(
+            f"{what} must look like http(s)://host:port, not {redact(url)!r} ({problem})"
+        )

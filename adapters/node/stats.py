@@ -11,13 +11,16 @@ class FetchStats:
     """Totals since the client was made; ``add`` may be called from any thread.
 
     ``requests`` counts HTTP attempts; ``retries`` the attempts (and block
-    refetches) made after a failure; ``failures`` the calls that ended in an
+    refetches) made after a failure; ``timeouts`` the attempts that ended
+    because the remote did not answer in time (each also counts as a retry
+    when it is repeated); ``failures`` the calls that ended in an
     error, "not found" answers included; ``bytes`` the response bodies
     received; ``rejected_blocks`` the blocks that failed verification.
     """
 
     requests: int = 0
     retries: int = 0
+    timeouts: int = 0
     failures: int = 0
     bytes: int = 0
     rejected_blocks: int = 0

@@ -74,6 +74,13 @@ class ObjectStore(Protocol):
 
     def exists(self, name: str) -> bool: ...
 
+    def check(self) -> None:
+        """Raise ``StorageError`` naming the bucket (or folder) when the root cannot exist.
+
+        Called before any work: a missing bucket must not read as an empty lake.
+        """
+        ...
+
     def list(self, prefix: str = "") -> list[str]:
         """Sorted names (relative to the root) of every object whose name starts with ``prefix``."""
         ...

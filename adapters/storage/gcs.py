@@ -64,6 +64,17 @@ class GcsStore:
             raise StorageError(f"no Google credentials to open {self.url}: {exc}") from None
         self._bucket = client.bucket(bucket)
 
+    def check(self) -> None:
+        """The bucket must exist (one metadata request)."""
+        try:
+            found = self._bucket.exists(timeout=self._timeout, retry=self._retry)
+        except _FAILURES as exc:
+            raise storage_failure("look up", f"the bucket {self.bucket}", self.url, exc) from None
+        if not found:
+            raise StorageError(
+                f"the bucket {self.bucket} of {self.url} does not exist: create it first"
+            )
+
     def _blob(self, name: str) -> storage.Blob:
         return self._bucket.blob(self._root + check_name(name))
 

@@ -28,9 +28,13 @@ class LocalStore:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root).absolute()
+        self.url = self.root.as_uri()
+        self.check()
+
+    def check(self) -> None:
+        """A missing folder is made on the first write; a path that is not a folder fails."""
         if self.root.exists() and not self.root.is_dir():
             raise StorageError(f"lake folder {self.root} exists and is not a folder")
-        self.url = self.root.as_uri()
 
     def _path(self, name: str) -> Path:
         return self.root / check_name(name)

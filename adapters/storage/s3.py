@@ -14,7 +14,7 @@ import pyarrow.fs
 
 from adapters.storage.base import ObjectInfo, check_name, check_prefix, content_type
 from adapters.storage.config import StorageConfig, resolve_endpoint
-from adapters.storage.errors import ObjectMissingError, storage_failure
+from adapters.storage.errors import ObjectMissingError, StorageError, storage_failure
 
 _FAILURES = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError)
 _MISSING = ("NoSuchKey", "404")
@@ -49,6 +49,19 @@ class S3Store:
                 s3={"addressing_style": "path"} if self._endpoint else None,
             ),
         )
+
+    def check(self) -> None:
+        """The bucket must exist and be reachable with these credentials (one HEAD request)."""
+        try:
+            self._client.head_bucket(Bucket=self.bucket)
+        except botocore.exceptions.ClientError as exc:
+            if _code(exc) in ("404", "NoSuchBucket"):
+                raise StorageError(
+                    f"the bucket {self.bucket} of {self.url} does not exist: create it first"
+                ) from None
+            raise storage_failure("look up", f"the bucket {self.bucket}", self.url, exc) from None
+        except botocore.exceptions.BotoCoreError as exc:
+            raise storage_failure("look up", f"the bucket {self.bucket}", self.url, exc) from None
 
     def _key(self, name: str) -> str:
         return self._root + check_name(name)

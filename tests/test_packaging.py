@@ -1,0 +1,47 @@
+"""The wheel holds every package the commands import; ``uv run`` does not recompile on each call."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def _packages() -> set[str]:
+    return {
+        p.parent.name
+        for p in ROOT.glob("*/__init__.py")
+        if p.parent.name not in ("tests", "benchmarks")
+    }
+
+
+@pytest.mark.skipif(shutil.which("uv") is None, reason="uv builds the wheel")
+def test_the_wheel_holds_every_package(tmp_path) -> None:
+    subprocess.run(
+        ["uv", "build", "--wheel", "--out-dir", str(tmp_path)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (wheel,) = tmp_path.glob("*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    present = {n.split("/")[0] for n in names if n.endswith("/__init__.py")}
+    assert _packages() - present == set()
+    assert "lake/ingest.py" in names
+    assert any(n.endswith("licenses/LICENSE") or n.endswith("/LICENSE") for n in names)
+
+
+def test_uv_does_not_compile_bytecode_on_every_run() -> None:
+    assert PYPROJECT.get("tool", {}).get("uv", {}).get("compile-bytecode") is not True
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "UV_COMPILE_BYTECODE=1 uv sync --locked" in ci  # compiled once, at install
+    assert "uv run pytest" in ci and "uv run ruff check ." in ci
+    assert "uv build --wheel" in ci and 'chainprice" --version' in ci
