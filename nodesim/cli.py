@@ -16,9 +16,10 @@ from pathlib import Path
 
 from core.errors import ChainPriceError, SourceError
 from nodesim.faults import FaultPlan
+from nodesim.moving_mempool import MempoolFlow, MovingMempool
 from nodesim.served_chain import DEFAULT_MEMPOOL_SIZE, ServedChain
 from nodesim.server import NodeSim
-from simchain import ChainSpec, compact_day, full_size_day
+from simchain import ChainSpec, compact_day, full_size_day, generate_chain
 
 PRESETS = {"compact": compact_day, "full": full_size_day}
 
@@ -61,6 +62,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="serve a golden-layout folder instead of generating a chain",
     )
+    moving = parser.add_argument_group("moving mempool and mining")
+    moving.add_argument(
+        "--mempool-rate",
+        type=float,
+        default=0.0,
+        metavar="TX/S",
+        help="transactions arriving per wall-clock second (default 0: a still mempool)",
+    )
+    moving.add_argument(
+        "--replace-rate",
+        type=_rate,
+        default=0.05,
+        help="replacements (RBF) per arriving transaction (default 0.05)",
+    )
+    moving.add_argument(
+        "--mempool-max",
+        type=int,
+        default=300_000,
+        help="entries kept; the lowest-fee ones beyond are evicted (default 300000)",
+    )
+    moving.add_argument(
+        "--mine-every",
+        type=_positive,
+        metavar="SECONDS",
+        help="mine a block confirming mempool transactions every SECONDS",
+    )
+    moving.add_argument(
+        "--blocksonly",
+        action="store_true",
+        help="act as a -blocksonly node: no relayed transactions, localrelay false",
+    )
     node = parser.add_argument_group("node")
     node.add_argument("--host", default="127.0.0.1")
     node.add_argument("--port", type=int, default=8332, help="0 picks a free port")
@@ -90,13 +122,33 @@ def _spec(args: argparse.Namespace) -> ChainSpec:
     return replace(base, **changes)
 
 
-def build_node(args: argparse.Namespace) -> NodeSim:
-    """The node the arguments describe, not started (bad values raise ``SourceError``)."""
+def _moves(args: argparse.Namespace) -> bool:
+    return args.mempool_rate > 0 or args.mine_every is not None
+
+
+def build_node(args: argparse.Namespace) -> tuple[NodeSim, MovingMempool | None]:
+    """The node the arguments describe and what moves its mempool, neither started (bad
+    values raise ``SourceError``)."""
+    moving = None
     try:
         if args.chain is not None:
+            if _moves(args):
+                raise SourceError(
+                    "--mempool-rate and --mine-every need a generated chain, not --chain"
+                )
             chain = ServedChain.from_directory(args.chain)
         else:
-            chain = ServedChain.from_spec(_spec(args), args.mempool_size)
+            sim = generate_chain(_spec(args))
+            chain = ServedChain.from_simulated(sim, 0 if args.blocksonly else args.mempool_size)
+            if _moves(args) and not args.blocksonly:
+                flow = MempoolFlow(
+                    rate=args.mempool_rate,
+                    replace_rate=args.replace_rate,
+                    max_size=args.mempool_max,
+                    mine_every=args.mine_every,
+                )
+                moving = MovingMempool(chain, sim, flow)
+        chain.relay = not args.blocksonly
         plan = FaultPlan(
             latency_ms=args.latency_ms,
             error_rate=args.error_rate,
@@ -104,7 +156,7 @@ def build_node(args: argparse.Namespace) -> NodeSim:
             truncate_rate=args.truncate_rate,
             seed=args.fault_seed,
         )
-        return NodeSim(
+        node = NodeSim(
             chain,
             faults=plan,
             rpc_user=args.rpc_user,
@@ -114,13 +166,14 @@ def build_node(args: argparse.Namespace) -> NodeSim:
             port=args.port,
             legacy_jsonrpc=args.legacy_jsonrpc,
         )
+        return node, moving
     except ValueError as err:
         raise SourceError(f"cannot set up the simulated node: {err}") from None
 
 
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM (call from the main thread); returns the exit code."""
-    node = build_node(args)
+    node, moving = build_node(args)
     stop = threading.Event()
     previous = {
         sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
@@ -130,6 +183,8 @@ def run(args: argparse.Namespace) -> int:
             node.start()
         except OSError as err:
             raise SourceError(f"cannot listen on {args.host}:{args.port}: {err.strerror}") from None
+        if moving is not None:
+            moving.start()
         chain = node.chain
         print(
             f"nodesim ready url={node.url} rest={node.url}/rest esplora={node.esplora_url} "
@@ -139,6 +194,8 @@ def run(args: argparse.Namespace) -> int:
         )
         stop.wait()
     finally:
+        if moving is not None:
+            moving.stop()
         node.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)

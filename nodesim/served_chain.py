@@ -16,7 +16,7 @@ import itertools
 import json
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -111,21 +111,44 @@ class ServedChain:
             itertools.accumulate((block_proof(h.bits) for h in self.headers), initial=below)
         )[1:]
         self.prices = prices
-        self.mempool = self._mempool_entries(mempool)
-        self._mempool_by_txid = {e.tx.txid.hex(): e for e in self.mempool}
+        self.relay = True
+        """False for a ``-blocksonly`` node: it relays no transactions (``localrelay``)."""
+        self.mempool: list[MempoolEntry] = []
+        self._mempool_by_txid: dict[str, MempoolEntry] = {}
         self._children: dict[str, list[str]] = {}
-        for entry in self.mempool:
-            for parent in entry.parents:
-                self._children.setdefault(parent, []).append(entry.tx.txid.hex())
+        self._set_mempool(self._mempool_entries(mempool, set()))
         self._hex: dict[int, bytes] = {}
         self._stats: dict[int, BlockStats] = {}
         self._confirmed: dict[str, tuple[int, int]] | None = None
         self._lock = threading.Lock()
+        self._growth = threading.Lock()
 
-    def _mempool_entries(self, txs: Iterable[tuple[bytes, int]]) -> list[MempoolEntry]:
-        """Decoded entries; an input spending an earlier entry makes that entry a parent."""
+    def _set_mempool(self, entries: list[MempoolEntry]) -> None:
+        """Publish a new mempool: whole new objects swapped in, so server threads reading
+        the old ones never see a half-made change. Parents that left are dropped from
+        ``parents`` (Core's ``depends`` lists in-mempool parents only)."""
+        present = {e.tx.txid.hex() for e in entries}
+        entries = [
+            e
+            if all(p in present for p in e.parents)
+            else replace(e, parents=tuple(p for p in e.parents if p in present))
+            for e in entries
+        ]
+        children: dict[str, list[str]] = {}
+        for entry in entries:
+            for parent in entry.parents:
+                children.setdefault(parent, []).append(entry.tx.txid.hex())
+        self._children = children
+        self._mempool_by_txid = {e.tx.txid.hex(): e for e in entries}
+        self.mempool = entries
+
+    def _mempool_entries(
+        self, txs: Iterable[tuple[bytes, int]], seen: set[str]
+    ) -> list[MempoolEntry]:
+        """Decoded entries; an input spending an entry of ``seen`` or an earlier one of
+        ``txs`` makes that entry a parent."""
         entries: list[MempoolEntry] = []
-        seen: set[str] = set()
+        seen = set(seen)
         for n, (raw, time) in enumerate(txs):
             try:
                 tx, end = decode_tx(raw)
@@ -264,6 +287,64 @@ class ServedChain:
 
     def mempool_children(self, txid: str) -> list[str]:
         return self._children.get(txid, [])
+
+    def add_to_mempool(self, txs: Iterable[tuple[bytes, int]]) -> list[MempoolEntry]:
+        """New unconfirmed transactions (raw, entry time), parents first; returns their entries."""
+        with self._growth:
+            current = self.mempool
+            added = self._mempool_entries(txs, {e.tx.txid.hex() for e in current})
+            self._set_mempool(current + added)
+            return added
+
+    def remove_from_mempool(self, txids: Iterable[str]) -> set[str]:
+        """Drop ``txids`` and every descendant (evicted, replaced); returns what was dropped."""
+        with self._growth:
+            dropped = self._with_descendants(set(txids))
+            self._set_mempool([e for e in self.mempool if e.tx.txid.hex() not in dropped])
+            return dropped
+
+    def _with_descendants(self, txids: set[str]) -> set[str]:
+        todo = [t for t in txids if t in self._mempool_by_txid]
+        found = set(todo)
+        while todo:
+            for child in self._children.get(todo.pop(), []):
+                if child not in found:
+                    found.add(child)
+                    todo.append(child)
+        return found
+
+    def append_block(self, raw: bytes) -> int:
+        """Extend the chain by one block (it must link to the tip) and drop what it confirms.
+
+        Every per-height list grows before ``blocks``, whose length is the tip,
+        so a server thread that sees the new tip finds all it needs about it.
+        """
+        with self._growth:
+            height = self.tip + 1
+            if len(raw) < 81:
+                raise SourceError(f"block {height} is shorter than a header")
+            header = Header.parse(raw)
+            if header.prev_hash != self.tip_hash:
+                raise SourceError(f"block {height} does not link to the tip {self.tip_hash}")
+            block_hash = double_sha256(raw[:80])[::-1].hex()
+            self.headers.append(header)
+            self.hashes.append(block_hash)
+            self.times.append(header.time)
+            self._chainwork.append(self._chainwork[-1] + block_proof(header.bits))
+            self._height_of[block_hash] = height
+            txids = self.stats_of(height, raw).txids
+            with self._lock:
+                if self._confirmed is not None:
+                    self._confirmed.update({t: (height, i) for i, t in enumerate(txids)})
+            self.blocks.append(raw)
+            self.__dict__.pop("size_on_disk", None)
+            mined = set(txids)
+            self._set_mempool([e for e in self.mempool if e.tx.txid.hex() not in mined])
+            return height
+
+    def stats_of(self, height: int, raw: bytes) -> BlockStats:
+        """``stats`` for a block not yet served (the one being appended)."""
+        return self._stats.setdefault(height, _block_stats(raw, height))
 
 
 def _load_json(path: Path) -> Any:
