@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from cli.demo_command import add_demo_parser
 from cli.lake_commands import add_lake_parsers
+from cli.mempool_command import add_mempool_parser
 from cli.price_command import add_price_parser
 from core import ChainPriceError
 
@@ -19,6 +20,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     add_price_parser(commands)
     add_lake_parsers(commands)
+    add_mempool_parser(commands)
     add_demo_parser(commands)
     _add_node_sim_parser(commands)
     return parser

@@ -208,3 +208,26 @@ def _lake_object(name: str, kind: ObjectKind, match: re.Match[str]) -> LakeObjec
         run_id=groups.get("run_id"),
         stamp=stamp,
     )
+
+
+MempoolObjectKind = Literal["mempool_run", "mempool_points", "mempool_state"]
+MEMPOOL_STATE_OBJECT = "mempool_state/state.parquet"
+
+_PATTERNS.update(
+    {
+        "mempool_run": re.compile(rf"(?P<table>mempool_runs)/date={_DATE}/at-{_STAMP}\.parquet"),
+        "mempool_points": re.compile(
+            rf"(?P<table>mempool_points)/date={_DATE}/at-{_STAMP}\.parquet"
+        ),
+    }
+)
+
+
+def mempool_run_object(computed_at: dt.datetime) -> str:
+    day = _utc(computed_at).date()
+    return f"{partition_prefix('mempool_runs', day)}at-{_stamp(computed_at)}.parquet"
+
+
+def mempool_points_object(computed_at: dt.datetime) -> str:
+    day = _utc(computed_at).date()
+    return f"{partition_prefix('mempool_points', day)}at-{_stamp(computed_at)}.parquet"
