@@ -430,8 +430,8 @@ MEMPOOL_STATE = _table(
             pa.int64(),
             "When it entered the node's mempool, unix seconds (for Esplora: first seen).",
         ),
-        _col("n_inputs", pa.int32(), "Inputs."),
-        _col("n_outputs", pa.int32(), "Outputs."),
+        _col("n_inputs", pa.int32(), "Number of inputs of the transaction."),
+        _col("n_outputs", pa.int32(), "Number of outputs of the transaction."),
         _col(
             "flags",
             pa.int32(),
