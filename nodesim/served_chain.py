@@ -15,7 +15,7 @@ import hashlib
 import itertools
 import json
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -116,39 +116,20 @@ class ServedChain:
         self.mempool: list[MempoolEntry] = []
         self._mempool_by_txid: dict[str, MempoolEntry] = {}
         self._children: dict[str, list[str]] = {}
-        self._set_mempool(self._mempool_entries(mempool, set()))
+        self._growth = threading.Lock()
+        self.add_to_mempool(mempool)
         self._hex: dict[int, bytes] = {}
         self._stats: dict[int, BlockStats] = {}
         self._confirmed: dict[str, tuple[int, int]] | None = None
         self._lock = threading.Lock()
-        self._growth = threading.Lock()
-
-    def _set_mempool(self, entries: list[MempoolEntry]) -> None:
-        """Publish a new mempool: whole new objects swapped in, so server threads reading
-        the old ones never see a half-made change. Parents that left are dropped from
-        ``parents`` (Core's ``depends`` lists in-mempool parents only)."""
-        present = {e.tx.txid.hex() for e in entries}
-        entries = [
-            e
-            if all(p in present for p in e.parents)
-            else replace(e, parents=tuple(p for p in e.parents if p in present))
-            for e in entries
-        ]
-        children: dict[str, list[str]] = {}
-        for entry in entries:
-            for parent in entry.parents:
-                children.setdefault(parent, []).append(entry.tx.txid.hex())
-        self._children = children
-        self._mempool_by_txid = {e.tx.txid.hex(): e for e in entries}
-        self.mempool = entries
 
     def _mempool_entries(
-        self, txs: Iterable[tuple[bytes, int]], seen: set[str]
+        self, txs: Iterable[tuple[bytes, int]], pool: Collection[str]
     ) -> list[MempoolEntry]:
-        """Decoded entries; an input spending an entry of ``seen`` or an earlier one of
+        """Decoded entries; an input spending an entry of ``pool`` or an earlier one of
         ``txs`` makes that entry a parent."""
         entries: list[MempoolEntry] = []
-        seen = set(seen)
+        seen: set[str] = set()
         for n, (raw, time) in enumerate(txs):
             try:
                 tx, end = decode_tx(raw)
@@ -157,7 +138,7 @@ class ServedChain:
             if end != len(raw):
                 raise SourceError(f"mempool transaction {n} has bytes after its end")
             spent = dict.fromkeys(i.prev_txid[::-1].hex() for i in tx.inputs)
-            parents = tuple(t for t in spent if t in seen)
+            parents = tuple(t for t in spent if t in seen or t in pool)
             entries.append(MempoolEntry(tx, int(time), _fee(tx), self.tip, parents))
             seen.add(tx.txid.hex())
         return entries
@@ -289,19 +270,60 @@ class ServedChain:
         return self._children.get(txid, [])
 
     def add_to_mempool(self, txs: Iterable[tuple[bytes, int]]) -> list[MempoolEntry]:
-        """New unconfirmed transactions (raw, entry time), parents first; returns their entries."""
+        """New unconfirmed transactions (raw, entry time), parents first; returns their entries.
+
+        Copy-on-write in time proportional to the pool (dict copies), so a large
+        mempool can grow several times a second.
+        """
         with self._growth:
-            current = self.mempool
-            added = self._mempool_entries(txs, {e.tx.txid.hex() for e in current})
-            self._set_mempool(current + added)
+            added = self._mempool_entries(txs, self._mempool_by_txid.keys())
+            if not added:
+                return added
+            by_txid = dict(self._mempool_by_txid)
+            children = dict(self._children)
+            for entry in added:
+                txid = entry.tx.txid.hex()
+                by_txid[txid] = entry
+                for parent in entry.parents:
+                    children[parent] = [*children.get(parent, ()), txid]
+            self._publish(by_txid, children)
             return added
 
     def remove_from_mempool(self, txids: Iterable[str]) -> set[str]:
         """Drop ``txids`` and every descendant (evicted, replaced); returns what was dropped."""
         with self._growth:
             dropped = self._with_descendants(set(txids))
-            self._set_mempool([e for e in self.mempool if e.tx.txid.hex() not in dropped])
+            self._drop(dropped)
             return dropped
+
+    def _drop(self, dropped: set[str]) -> None:
+        """Publish the mempool without ``dropped``; children that stay lose those parents."""
+        old = self._mempool_by_txid
+        dropped = {t for t in dropped if t in old}
+        if not dropped:
+            return
+        by_txid = {t: e for t, e in old.items() if t not in dropped}
+        children = {t: c for t, c in self._children.items() if t not in dropped}
+        for txid in dropped:
+            for child in self._children.get(txid, ()):
+                if child in by_txid:
+                    entry = by_txid[child]
+                    parents = tuple(p for p in entry.parents if p not in dropped)
+                    by_txid[child] = replace(entry, parents=parents)
+            for parent in old[txid].parents:
+                if parent in children:
+                    kept = [c for c in children[parent] if c != txid]
+                    if kept:
+                        children[parent] = kept
+                    else:
+                        del children[parent]
+        self._publish(by_txid, children)
+
+    def _publish(self, by_txid: dict[str, MempoolEntry], children: dict[str, list[str]]) -> None:
+        """Swap in new objects (the list last), so readers never see a half-made change."""
+        self._children = children
+        self._mempool_by_txid = by_txid
+        self.mempool = list(by_txid.values())
 
     def _with_descendants(self, txids: set[str]) -> set[str]:
         todo = [t for t in txids if t in self._mempool_by_txid]
@@ -338,8 +360,7 @@ class ServedChain:
                     self._confirmed.update({t: (height, i) for i, t in enumerate(txids)})
             self.blocks.append(raw)
             self.__dict__.pop("size_on_disk", None)
-            mined = set(txids)
-            self._set_mempool([e for e in self.mempool if e.tx.txid.hex() not in mined])
+            self._drop(set(txids))
             return height
 
     def stats_of(self, height: int, raw: bytes) -> BlockStats:
