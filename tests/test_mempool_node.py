@@ -8,9 +8,11 @@ estimate stays near the planted price.
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
@@ -18,6 +20,7 @@ import pytest
 from adapters.node import NodeChain, NodeConfig, open_source
 from adapters.node.mempool_listing import MempoolUnavailableError
 from adapters.node.mempool_tracker import MempoolTracker
+from cli.main import main
 from core import parse_block
 from core.errors import PriceError
 from core.mempool import mempool_price
@@ -201,3 +204,43 @@ def test_tracker_restarts_from_saved_state_without_refetching(moving) -> None:
     assert fetched.isdisjoint(saved.txids_hex())
     assert snap.n_fetched == len(fetched) > 0
     assert np.isin(snap.txs.time, saved.time).sum() >= saved.size - snap.n_gone
+
+
+class _BrokenMempool(BaseHTTPRequestHandler):
+    """Answers every request with a cut-short body, or drops the connection."""
+
+    protocol_version = "HTTP/1.1"
+    mode = "truncate"
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        if self.mode == "drop":
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "5000")
+        self.end_headers()
+        self.wfile.write(b'{"' + b"a" * 100)
+        self.wfile.flush()
+        self.connection.shutdown(socket.SHUT_RDWR)
+
+
+@pytest.mark.parametrize(("mode", "message"), [("truncate", "cut short"), ("drop", "cannot reach")])
+def test_a_node_cutting_or_dropping_mempool_answers_is_one_line(
+    mode: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    handler = type("Handler", (_BrokenMempool,), {"mode": mode})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        code = main(["mempool", "--node", url, "--source", "rest", "--retries", "1"])
+    finally:
+        server.shutdown()
+        server.server_close()
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and message in err
