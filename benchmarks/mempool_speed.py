@@ -50,7 +50,13 @@ def speed(size: int, new: int) -> None:
         tracker = MempoolTracker(source)
         seconds, fetched, price = _estimate(tracker)
         print(f"first estimate: {seconds:.2f} s ({fetched:,} transactions fetched, ${price:,.0f})")
-        time.sleep(new / ARRIVAL_RATE)
+        period = new / ARRIVAL_RATE
+        while True:  # catch up until a refresh is shorter than the arrival period
+            began = time.monotonic()
+            _estimate(tracker)
+            if time.monotonic() - began < period:
+                break
+        time.sleep(max(0.0, period - (time.monotonic() - began)))
         seconds, fetched, price = _estimate(tracker)
         print(f"refresh: {seconds:.2f} s ({fetched:,} new transactions fetched, ${price:,.0f})")
 
