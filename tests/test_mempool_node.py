@@ -244,3 +244,17 @@ def test_a_node_cutting_or_dropping_mempool_answers_is_one_line(
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and message in err
+
+
+def test_lake_ingest_sees_mined_blocks_arrive(moving, tmp_path) -> None:
+    from adapters.storage import open_store
+    from lake.ingest import ingest
+
+    node, mover, _ = moving
+    store = open_store(str(tmp_path / "lake"))
+    first = node.chain.start_height
+    chain = NodeChain(_source(node, "rpc"), verify=parse_block)
+    assert ingest(store, chain, start_height=first).last_height == node.chain.tip
+    mined = [mover.mine(mover.sim_time()) for _ in range(2)]
+    again = ingest(store, NodeChain(_source(node, "rest"), verify=parse_block))
+    assert (again.first_height, again.last_height, again.blocks) == (mined[0], mined[1], 2)
