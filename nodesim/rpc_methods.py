@@ -423,8 +423,11 @@ class RpcMethods:
         chain = self.chain
         # a growing mempool may drop an ancestor mid-answer: skip what is gone
         parents = lambda t: getattr(chain.mempool_entry(t), "parents", ())  # noqa: E731
-        ancestors = self._closure(entry.tx.txid.hex(), parents)
-        descendants = self._closure(entry.tx.txid.hex(), chain.mempool_children)
+        txid = entry.tx.txid.hex()
+        # most entries have neither parents nor children: no closure to walk
+        ancestors = self._closure(txid, parents) if entry.parents else [txid]
+        children = chain.mempool_children(txid)
+        descendants = self._closure(txid, chain.mempool_children) if children else [txid]
         anc = [e for e in map(chain.mempool_entry, ancestors) if e is not None] or [entry]
         desc = [e for e in map(chain.mempool_entry, descendants) if e is not None] or [entry]
         signals = any(i.sequence < 0xFFFFFFFE for e in anc for i in e.tx.inputs)
