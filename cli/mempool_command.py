@@ -29,6 +29,13 @@ def _positive(text: str) -> float:
     return value
 
 
+def _days(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {text}")
+    return value
+
+
 def add_mempool_parser(commands: argparse._SubParsersAction) -> None:
     mempool = commands.add_parser(
         "mempool",
@@ -57,7 +64,7 @@ def add_mempool_parser(commands: argparse._SubParsersAction) -> None:
     )
     mempool.add_argument(
         "--points-retention-days",
-        type=int,
+        type=_days,
         default=7,
         help="days each run's scatter is kept in the lake (default 7)",
     )
