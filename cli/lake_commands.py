@@ -201,6 +201,8 @@ def run_sql(args: argparse.Namespace) -> None:
             print(relation.pl().write_json())
     except duckdb.Error as exc:
         raise ChainPriceError(f"SQL: {str(exc).splitlines()[0]}") from None
+
+
 def _add_lake_admin_parser(commands: argparse._SubParsersAction) -> None:
     lake = commands.add_parser("lake", help="check, repair or roll back a lake's manifest")
     actions = lake.add_subparsers(dest="action", required=True)

@@ -15,6 +15,7 @@ from typing import NoReturn
 
 from cli.demo_command import add_demo_parser
 from cli.lake_commands import add_lake_parsers
+from cli.mempool_command import add_mempool_parser
 from cli.price_command import add_price_parser
 from cli.site_command import add_site_parser
 from core.errors import ChainPriceError
@@ -52,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     add_price_parser(commands)
     add_lake_parsers(commands)
+    add_mempool_parser(commands)
     add_demo_parser(commands)
     add_site_parser(commands)
     _add_node_sim_parser(commands)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.block_parser import WindowColumns
+from core.block_walk import FLAG_COINBASE, FLAG_LARGE_WITNESS, FLAG_OP_RETURN
 from core.same_window import same_window_spends
 
 MAX_INPUTS = 5
@@ -28,15 +29,19 @@ class Amounts:
         return int(self.btc.size)
 
 
+def passes_filters(n_in: np.ndarray, n_out: np.ndarray, flags: np.ndarray) -> np.ndarray:
+    """Boolean per transaction: the filters of section 2 that ignore the window.
+
+    Shared by the confirmed computation and the mempool estimate, which sees
+    the same walker's counts and ``FLAG_*`` bits.
+    """
+    rejected = flags & (FLAG_COINBASE | FLAG_OP_RETURN | FLAG_LARGE_WITNESS)
+    return (n_in <= MAX_INPUTS) & (n_out == OUTPUTS) & (rejected == 0)
+
+
 def candidate_transactions(cols: WindowColumns) -> np.ndarray:
     """Boolean per transaction: passes the filters of section 2 that ignore the window."""
-    return (
-        (cols.tx_n_in <= MAX_INPUTS)
-        & (cols.tx_n_out == OUTPUTS)
-        & ~cols.is_coinbase
-        & ~cols.has_op_return
-        & ~cols.has_large_witness
-    )
+    return passes_filters(cols.tx_n_in, cols.tx_n_out, cols.tx_flags)
 
 
 def kept_transactions(cols: WindowColumns) -> np.ndarray:

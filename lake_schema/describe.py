@@ -20,7 +20,8 @@ def describe() -> str:
 
 def _describe_table(table: Table) -> str:
     lines = [f"### `{table.name}`", "", table.doc, ""]
-    lines.append("Partitioned by " + ", then ".join(f"`{c}`" for c in table.partition_columns))
+    partitions = ", then ".join(f"`{c}`" for c in table.partition_columns)
+    lines.append(f"Partitioned by {partitions}" if partitions else "Not partitioned")
     if table.order_by:
         lines[-1] += "; rows ordered by " + ", ".join(f"`{c}`" for c in table.order_by)
     lines[-1] += ". Objects: " + "; ".join(f"`{p}`" for p in table.object_names) + "."

@@ -73,7 +73,8 @@ class LakeObject:
     name: str
     kind: ObjectKind
     table: str
-    date: dt.date
+    date: dt.date | None
+    """The object's UTC date partition (None for the unpartitioned mempool state)."""
     partitions: dict[str, str] = field(compare=False)
     first_height: int | None = None
     last_height: int | None = None
@@ -213,7 +214,7 @@ def parse_object(name: str) -> LakeObject:
 def _lake_object(name: str, kind: ObjectKind, match: re.Match[str]) -> LakeObject:
     groups = match.groupdict()
     try:
-        day = dt.date.fromisoformat(groups["date"])
+        day = dt.date.fromisoformat(groups["date"]) if groups.get("date") else None
         stamp = (
             dt.datetime.strptime(groups["stamp"], STAMP_FORMAT).replace(tzinfo=dt.UTC)
             if groups.get("stamp")
@@ -221,7 +222,7 @@ def _lake_object(name: str, kind: ObjectKind, match: re.Match[str]) -> LakeObjec
         )
     except ValueError as exc:
         raise LakeNameError(f"{name!r} holds an impossible date or time ({exc})") from None
-    if stamp is not None and stamp.date() != day:
+    if stamp is not None and day is not None and stamp.date() != day:
         raise LakeNameError(f"{name!r}: time {groups['stamp']} is not on {day}")
     first = int(groups["first"]) if groups.get("first") else None
     last = int(groups["last"]) if groups.get("last") else first
@@ -249,3 +250,26 @@ def histogram_object(day: dt.date) -> str:
 
 
 _PATTERNS["histogram"] = re.compile(rf"(?P<table>histograms)/date={_DATE}/fit\.parquet")
+
+MempoolObjectKind = Literal["mempool_run", "mempool_points", "mempool_state"]
+MEMPOOL_STATE_OBJECT = "mempool_state/state.parquet"
+
+_PATTERNS.update(
+    {
+        "mempool_run": re.compile(rf"(?P<table>mempool_runs)/date={_DATE}/at-{_STAMP}\.parquet"),
+        "mempool_points": re.compile(
+            rf"(?P<table>mempool_points)/date={_DATE}/at-{_STAMP}\.parquet"
+        ),
+        "mempool_state": re.compile(r"(?P<table>mempool_state)/state\.parquet"),
+    }
+)
+
+
+def mempool_run_object(computed_at: dt.datetime) -> str:
+    day = _utc(computed_at).date()
+    return f"{partition_prefix('mempool_runs', day)}at-{_stamp(computed_at)}.parquet"
+
+
+def mempool_points_object(computed_at: dt.datetime) -> str:
+    day = _utc(computed_at).date()
+    return f"{partition_prefix('mempool_points', day)}at-{_stamp(computed_at)}.parquet"

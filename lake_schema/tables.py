@@ -426,3 +426,86 @@ HISTOGRAMS = _table(
     ("histograms/date=YYYY-MM-DD/fit.parquet (rewritten whole with the day's price)",),
 )
 TABLES[HISTOGRAMS.name] = HISTOGRAMS
+
+MEMPOOL_POINTS_RETENTION_DAYS = 7
+"""Default days a mempool run's scatter is kept (``lake.mempool_series`` prunes older ones)."""
+
+MEMPOOL_RUNS = _table(
+    "mempool_runs",
+    "One row per mempool estimate: its window and how many transactions each step saw "
+    "(the price itself is the prices row with kind=mempool and the same computed_at).",
+    [
+        _col("computed_at", TIMESTAMP, "When the estimate was computed (the prices row's)."),
+        _col("tip_height", pa.int32(), "Best height of the node at the estimate."),
+        _col(
+            "window_start",
+            TIMESTAMP,
+            "Oldest entry time the window takes: window_end minus the window's length.",
+        ),
+        _col("window_end", TIMESTAMP, "Newest entry time in the mempool (the node's clock)."),
+        _col("n_received", pa.int32(), "Transactions in the node's mempool answer."),
+        _col("n_in_window", pa.int32(), "Of those, entered within the window."),
+        _col(
+            "n_candidates",
+            pa.int32(),
+            "Of those, passing every filter and the same-window rule (the histogram's).",
+        ),
+        _col("n_fetched", pa.int32(), "Transactions fetched by this run (the new ones)."),
+        _col("n_gone", pa.int32(), "Window transactions of the previous run no longer there."),
+    ],
+    [_col("date", pa.date32(), "UTC date of computed_at (Hive partition).")],
+    ("mempool_runs/date=YYYY-MM-DD/at-<computed_at as YYYYMMDDTHHMMSSZ>.parquet",),
+)
+
+MEMPOOL_POINTS = _table(
+    "mempool_points",
+    "The plotted price points of each mempool estimate (its scatter), kept "
+    f"{MEMPOOL_POINTS_RETENTION_DAYS} days unless configured otherwise.",
+    [
+        _col("computed_at", TIMESTAMP, "When the estimate was computed (the prices row's)."),
+        _col("time", pa.int64(), "Entry time of the transaction, unix seconds (node's clock)."),
+        _col("price", pa.float64(), "Price point, USD per BTC."),
+        _col("seq", pa.int32(), "Order of the point in the chart, from 0."),
+    ],
+    [_col("date", pa.date32(), "UTC date of computed_at (Hive partition).")],
+    ("mempool_points/date=YYYY-MM-DD/at-<computed_at as YYYYMMDDTHHMMSSZ>.parquet",),
+    order_by=("seq",),
+)
+
+MEMPOOL_STATE = _table(
+    "mempool_state",
+    "What the next stateless mempool run needs: every window transaction it has already "
+    "fetched, with its filter facts. One object, rewritten by each run.",
+    [
+        _col("txid", pa.binary(32), "Transaction id in internal byte order."),
+        _col(
+            "entry_time",
+            pa.int64(),
+            "When it entered the node's mempool, unix seconds (for Esplora: first seen).",
+        ),
+        _col("n_inputs", pa.int32(), "Number of inputs of the transaction."),
+        _col("n_outputs", pa.int32(), "Number of outputs of the transaction."),
+        _col(
+            "flags",
+            pa.int32(),
+            "Filter facts as bits: 1 segwit, 2 coinbase, 4 OP_RETURN, 8 oversized witness item.",
+        ),
+        _col("value_0", pa.int64(), "Value of the first output, satoshis (0 if none)."),
+        _col("value_1", pa.int64(), "Value of the second output, satoshis (0 if none)."),
+        _col(
+            "has_parent",
+            pa.bool_(),
+            "The node said it spends an unconfirmed transaction (Core's depends).",
+        ),
+        _col(
+            "prev_txids",
+            pa.list_(pa.binary(32)),
+            "Txids (internal byte order) of the outputs its inputs spend, in input order.",
+        ),
+        _col("tip_height", pa.int32(), "Best height of the node when the state was written."),
+    ],
+    [],
+    ("mempool_state/state.parquet (rewritten whole by each run)",),
+)
+
+TABLES.update({t.name: t for t in (MEMPOOL_RUNS, MEMPOOL_POINTS, MEMPOOL_STATE)})

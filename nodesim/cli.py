@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from core.errors import ChainPriceError, SourceError
 
 if TYPE_CHECKING:
+    from nodesim.moving_mempool import MovingMempool
     from nodesim.server import NodeSim
     from simchain import ChainSpec
 
@@ -73,6 +74,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         metavar="DIR",
         help="serve a golden-layout folder instead of generating a chain",
+    )
+    moving = parser.add_argument_group("moving mempool and mining")
+    moving.add_argument(
+        "--mempool-rate",
+        type=float,
+        default=0.0,
+        metavar="TX/S",
+        help="transactions arriving per wall-clock second (default 0: a still mempool)",
+    )
+    moving.add_argument(
+        "--replace-rate",
+        type=_rate,
+        default=0.05,
+        help="replacements (RBF) per arriving transaction (default 0.05)",
+    )
+    moving.add_argument(
+        "--mempool-max",
+        type=int,
+        default=300_000,
+        help="entries kept; the lowest-fee ones beyond are evicted (default 300000)",
+    )
+    moving.add_argument(
+        "--mine-every",
+        type=_positive,
+        metavar="SECONDS",
+        help="mine a block confirming mempool transactions every SECONDS",
+    )
+    moving.add_argument(
+        "--blocksonly",
+        action="store_true",
+        help="act as a -blocksonly node: no relayed transactions, localrelay false",
     )
     node = parser.add_argument_group("node")
     node.add_argument(
@@ -146,18 +178,40 @@ def _spec(args: argparse.Namespace) -> ChainSpec:
     return replace(base, **changes)
 
 
-def build_node(args: argparse.Namespace) -> NodeSim:
-    """The node the arguments describe, not started (bad values raise ``SourceError``)."""
+def _moves(args: argparse.Namespace) -> bool:
+    return args.mempool_rate > 0 or args.mine_every is not None
+
+
+def build_node(args: argparse.Namespace) -> tuple[NodeSim, MovingMempool | None]:
+    """The node the arguments describe and what moves its mempool, neither started (bad
+    values raise ``SourceError``)."""
     from nodesim.faults import FaultPlan
+    from nodesim.moving_mempool import MempoolFlow, MovingMempool
     from nodesim.served_chain import DEFAULT_MEMPOOL_SIZE, ServedChain
     from nodesim.server import NodeSim
+    from simchain import generate_chain
 
     mempool_size = DEFAULT_MEMPOOL_SIZE if args.mempool_size is None else args.mempool_size
+    moving = None
     try:
         if args.chain is not None:
+            if _moves(args):
+                raise SourceError(
+                    "--mempool-rate and --mine-every need a generated chain, not --chain"
+                )
             chain = ServedChain.from_directory(args.chain)
         else:
-            chain = ServedChain.from_spec(_spec(args), mempool_size)
+            sim = generate_chain(_spec(args))
+            chain = ServedChain.from_simulated(sim, 0 if args.blocksonly else mempool_size)
+            if _moves(args) and not args.blocksonly:
+                flow = MempoolFlow(
+                    rate=args.mempool_rate,
+                    replace_rate=args.replace_rate,
+                    max_size=args.mempool_max,
+                    mine_every=args.mine_every,
+                )
+                moving = MovingMempool(chain, sim, flow)
+        chain.relay = not args.blocksonly
         plan = FaultPlan(
             latency_ms=args.latency_ms,
             error_rate=args.error_rate,
@@ -165,7 +219,7 @@ def build_node(args: argparse.Namespace) -> NodeSim:
             truncate_rate=args.truncate_rate,
             seed=args.fault_seed,
         )
-        return NodeSim(
+        node = NodeSim(
             chain,
             faults=plan,
             rpc_user=args.rpc_user,
@@ -176,6 +230,7 @@ def build_node(args: argparse.Namespace) -> NodeSim:
             legacy_jsonrpc=args.legacy_jsonrpc,
             prune_below=args.prune_below,
         )
+        return node, moving
     except ValueError as err:
         raise SourceError(f"cannot set up the simulated node: {err}") from None
 
@@ -189,10 +244,11 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="nodesim-") as temp:
         if args.datadir is None and not args.rpc_password:
             args = argparse.Namespace(**{**vars(args), "datadir": Path(temp)})
-        return _serve(build_node(args), args)
+        node, moving = build_node(args)
+        return _serve(node, moving, args)
 
 
-def _serve(node: NodeSim, args: argparse.Namespace) -> int:
+def _serve(node: NodeSim, moving: MovingMempool | None, args: argparse.Namespace) -> int:
     stop = threading.Event()
     previous = {
         sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
@@ -202,6 +258,8 @@ def _serve(node: NodeSim, args: argparse.Namespace) -> int:
             node.start()
         except OSError as err:
             raise SourceError(f"cannot listen on {args.host}:{args.port}: {err.strerror}") from None
+        if moving is not None:
+            moving.start()
         chain = node.chain
         print(
             f"nodesim ready url={node.url} rest={node.url}/rest esplora={node.esplora_url} "
@@ -211,6 +269,8 @@ def _serve(node: NodeSim, args: argparse.Namespace) -> int:
         )
         stop.wait()
     finally:
+        if moving is not None:
+            moving.stop()
         node.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)

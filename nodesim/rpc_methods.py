@@ -436,10 +436,15 @@ class RpcMethods:
     def mempool_entry_json(self, entry: MempoolEntry) -> dict[str, Any]:
         """Core's mempool ``entryToJSON``, with ancestors and descendants among the served txs."""
         chain = self.chain
-        ancestors = self._closure(entry.tx.txid.hex(), lambda t: chain.mempool_entry(t).parents)
-        descendants = self._closure(entry.tx.txid.hex(), chain.mempool_children)
-        anc = [chain.mempool_entry(t) for t in ancestors]
-        desc = [chain.mempool_entry(t) for t in descendants]
+        # a growing mempool may drop an ancestor mid-answer: skip what is gone
+        parents = lambda t: getattr(chain.mempool_entry(t), "parents", ())  # noqa: E731
+        txid = entry.tx.txid.hex()
+        # most entries have neither parents nor children: no closure to walk
+        ancestors = self._closure(txid, parents) if entry.parents else [txid]
+        children = chain.mempool_children(txid)
+        descendants = self._closure(txid, chain.mempool_children) if children else [txid]
+        anc = [e for e in map(chain.mempool_entry, ancestors) if e is not None] or [entry]
+        desc = [e for e in map(chain.mempool_entry, descendants) if e is not None] or [entry]
         signals = any(i.sequence < 0xFFFFFFFE for e in anc for i in e.tx.inputs)
         return {
             "vsize": entry.tx.vsize,
@@ -587,7 +592,7 @@ class RpcMethods:
             "protocolversion": PROTOCOL_VERSION,
             "localservices": "0000000000000c09",
             "localservicesnames": ["NETWORK", "WITNESS", "NETWORK_LIMITED", "P2P_V2"],
-            "localrelay": True,
+            "localrelay": self.chain.relay,
             "timeoffset": 0,
             "networkactive": True,
             "connections": 0,

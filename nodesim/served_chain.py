@@ -15,8 +15,8 @@ import hashlib
 import itertools
 import json
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -113,19 +113,23 @@ class ServedChain:
             itertools.accumulate((block_proof(h.bits) for h in self.headers), initial=below)
         )[1:]
         self.prices = prices
-        self.mempool = self._mempool_entries(mempool)
-        self._mempool_by_txid = {e.tx.txid.hex(): e for e in self.mempool}
+        self.relay = True
+        """False for a ``-blocksonly`` node: it relays no transactions (``localrelay``)."""
+        self.mempool: list[MempoolEntry] = []
+        self._mempool_by_txid: dict[str, MempoolEntry] = {}
         self._children: dict[str, list[str]] = {}
-        for entry in self.mempool:
-            for parent in entry.parents:
-                self._children.setdefault(parent, []).append(entry.tx.txid.hex())
+        self._growth = threading.Lock()
+        self.add_to_mempool(mempool)
         self._hex: dict[int, bytes] = {}
         self._stats: dict[int, BlockStats] = {}
         self._confirmed: dict[str, tuple[int, int]] | None = None
         self._lock = threading.Lock()
 
-    def _mempool_entries(self, txs: Iterable[tuple[bytes, int]]) -> list[MempoolEntry]:
-        """Decoded entries; an input spending an earlier entry makes that entry a parent."""
+    def _mempool_entries(
+        self, txs: Iterable[tuple[bytes, int]], pool: Collection[str]
+    ) -> list[MempoolEntry]:
+        """Decoded entries; an input spending an entry of ``pool`` or an earlier one of
+        ``txs`` makes that entry a parent."""
         entries: list[MempoolEntry] = []
         seen: set[str] = set()
         for n, (raw, time) in enumerate(txs):
@@ -136,7 +140,7 @@ class ServedChain:
             if end != len(raw):
                 raise SourceError(f"mempool transaction {n} has bytes after its end")
             spent = dict.fromkeys(i.prev_txid[::-1].hex() for i in tx.inputs)
-            parents = tuple(t for t in spent if t in seen)
+            parents = tuple(t for t in spent if t in seen or t in pool)
             entries.append(MempoolEntry(tx, int(time), _fee(tx), self.tip, parents))
             seen.add(tx.txid.hex())
         return entries
@@ -266,6 +270,104 @@ class ServedChain:
 
     def mempool_children(self, txid: str) -> list[str]:
         return self._children.get(txid, [])
+
+    def add_to_mempool(self, txs: Iterable[tuple[bytes, int]]) -> list[MempoolEntry]:
+        """New unconfirmed transactions (raw, entry time), parents first; returns their entries.
+
+        Copy-on-write in time proportional to the pool (dict copies), so a large
+        mempool can grow several times a second.
+        """
+        with self._growth:
+            added = self._mempool_entries(txs, self._mempool_by_txid.keys())
+            if not added:
+                return added
+            by_txid = dict(self._mempool_by_txid)
+            children = dict(self._children)
+            for entry in added:
+                txid = entry.tx.txid.hex()
+                by_txid[txid] = entry
+                for parent in entry.parents:
+                    children[parent] = [*children.get(parent, ()), txid]
+            self._publish(by_txid, children)
+            return added
+
+    def remove_from_mempool(self, txids: Iterable[str]) -> set[str]:
+        """Drop ``txids`` and every descendant (evicted, replaced); returns what was dropped."""
+        with self._growth:
+            dropped = self._with_descendants(set(txids))
+            self._drop(dropped)
+            return dropped
+
+    def _drop(self, dropped: set[str]) -> None:
+        """Publish the mempool without ``dropped``; children that stay lose those parents."""
+        old = self._mempool_by_txid
+        dropped = {t for t in dropped if t in old}
+        if not dropped:
+            return
+        by_txid = {t: e for t, e in old.items() if t not in dropped}
+        children = {t: c for t, c in self._children.items() if t not in dropped}
+        for txid in dropped:
+            for child in self._children.get(txid, ()):
+                if child in by_txid:
+                    entry = by_txid[child]
+                    parents = tuple(p for p in entry.parents if p not in dropped)
+                    by_txid[child] = replace(entry, parents=parents)
+            for parent in old[txid].parents:
+                if parent in children:
+                    kept = [c for c in children[parent] if c != txid]
+                    if kept:
+                        children[parent] = kept
+                    else:
+                        del children[parent]
+        self._publish(by_txid, children)
+
+    def _publish(self, by_txid: dict[str, MempoolEntry], children: dict[str, list[str]]) -> None:
+        """Swap in new objects (the list last), so readers never see a half-made change."""
+        self._children = children
+        self._mempool_by_txid = by_txid
+        self.mempool = list(by_txid.values())
+
+    def _with_descendants(self, txids: set[str]) -> set[str]:
+        todo = [t for t in txids if t in self._mempool_by_txid]
+        found = set(todo)
+        while todo:
+            for child in self._children.get(todo.pop(), []):
+                if child not in found:
+                    found.add(child)
+                    todo.append(child)
+        return found
+
+    def append_block(self, raw: bytes) -> int:
+        """Extend the chain by one block (it must link to the tip) and drop what it confirms.
+
+        Every per-height list grows before ``blocks``, whose length is the tip,
+        so a server thread that sees the new tip finds all it needs about it.
+        """
+        with self._growth:
+            height = self.tip + 1
+            if len(raw) < 81:
+                raise SourceError(f"block {height} is shorter than a header")
+            header = Header.parse(raw)
+            if header.prev_hash != self.tip_hash:
+                raise SourceError(f"block {height} does not link to the tip {self.tip_hash}")
+            block_hash = double_sha256(raw[:80])[::-1].hex()
+            self.headers.append(header)
+            self.hashes.append(block_hash)
+            self.times.append(header.time)
+            self._chainwork.append(self._chainwork[-1] + block_proof(header.bits))
+            self._height_of[block_hash] = height
+            txids = self.stats_of(height, raw).txids
+            with self._lock:
+                if self._confirmed is not None:
+                    self._confirmed.update({t: (height, i) for i, t in enumerate(txids)})
+            self.blocks.append(raw)
+            self.__dict__.pop("size_on_disk", None)
+            self._drop(set(txids))
+            return height
+
+    def stats_of(self, height: int, raw: bytes) -> BlockStats:
+        """``stats`` for a block not yet served (the one being appended)."""
+        return self._stats.setdefault(height, _block_stats(raw, height))
 
 
 def _load_json(path: Path) -> Any:

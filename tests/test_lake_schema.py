@@ -84,8 +84,24 @@ EXPECTED: dict[str, dict[str, tuple]] = {
         "slide_scores": (pa.list_(F64),), "best_slide": (pa.int16(),),
         "round_usd": (pa.list_(I32),), "round_usd_btc": (pa.list_(F64),), "date": (DATE,),
     },
+    "mempool_runs": {
+        "computed_at": (TS,), "tip_height": (I32,), "window_start": (TS,), "window_end": (TS,),
+        "n_received": (I32,), "n_in_window": (I32,), "n_candidates": (I32,),
+        "n_fetched": (I32,), "n_gone": (I32,), "date": (DATE,),
+    },
+    "mempool_points": {
+        "computed_at": (TS,), "time": (I64,), "price": (F64,), "seq": (I32,), "date": (DATE,),
+    },
+    "mempool_state": {
+        "txid": (pa.binary(32),), "entry_time": (I64,), "n_inputs": (I32,),
+        "n_outputs": (I32,), "flags": (I32,), "value_0": (I64,), "value_1": (I64,),
+        "has_parent": (BOOL,), "prev_txids": (pa.list_(pa.binary(32)),), "tip_height": (I32,),
+    },
 }  # fmt: skip
-PARTITIONS = {name: ("date",) for name in EXPECTED} | {"prices": ("kind", "date")}
+PARTITIONS = {name: ("date",) for name in EXPECTED} | {
+    "prices": ("kind", "date"),
+    "mempool_state": (),
+}
 DAY = dt.date(2024, 6, 1)
 HASH = "00000000000000000002a7c4c1e48d76c5a37902165a270156b7a8d72728a054"
 

@@ -66,7 +66,11 @@ class FakeRest:
                 return 400, {}, "No header count specified. Use /rest/headers/<count>/<hash>.<ext>."
             return self.header_run(m.group(1), int(parse_qs(parts.query)["count"][0]))
         if path == "mempool/contents.json":
-            return 200, {}, json.dumps({"aa" * 32: {"vsize": 1}, "bb" * 32: {"vsize": 2}})
+            return (
+                200,
+                {},
+                json.dumps({t * 32: {"vsize": 1, "time": 5, "depends": []} for t in ("aa", "bb")}),
+            )
         if path == f"tx/{'aa' * 32}.bin":
             return 200, {}, b"\x01tx"
         return 404, {}, f"{path} not found\r\n"

@@ -10,6 +10,7 @@ headers one request per ten blocks instead of two per block.
 from __future__ import annotations
 
 import binascii
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from adapters.node.config import NodeConfig
@@ -24,6 +25,7 @@ from adapters.node.http import (
     body_json,
     body_text,
 )
+from adapters.node.mempool_listing import MempoolEntry, txids_from_list
 from adapters.node.parallel import map_parallel
 from adapters.node.stats import FetchStats
 
@@ -127,10 +129,18 @@ class EsploraSource:
 
     def mempool_transactions(self) -> list[bytes]:
         """Raw unconfirmed transactions; those mined or evicted meanwhile are left out."""
-        txids = self.http.get(f"{self.base}/mempool/txids", body_json)
-        if not isinstance(txids, list):
-            raise BadResponseError("the Esplora server's /mempool/txids is not a list")
-        return [tx for tx in map_parallel(self._tx, txids, self.config.workers) if tx is not None]
+        txids = [e.txid for e in self.mempool_entries()]
+        return [tx for tx in self.raw_transactions(txids) if tx is not None]
+
+    def mempool_entries(self, known: Collection[str] = ()) -> list[MempoolEntry]:
+        """Every txid of ``/mempool/txids``; Esplora gives no entry time (``time=None``)."""
+        answer = self.http.get(f"{self.base}/mempool/txids", body_json)
+        txids = txids_from_list(answer, "the Esplora server's /mempool/txids")
+        return [MempoolEntry(t, None, False) for t in txids]
+
+    def raw_transactions(self, txids: Sequence[str]) -> list[bytes | None]:
+        """Raw transactions by txid (``/tx/<txid>/raw``); None for one gone meanwhile."""
+        return map_parallel(self._tx, list(txids), self.config.workers)
 
     def _tx(self, txid: str) -> bytes | None:
         try:

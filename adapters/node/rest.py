@@ -8,6 +8,7 @@ form; the client switches to it when the new form is refused.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from adapters.node.config import NodeConfig
@@ -20,6 +21,12 @@ from adapters.node.http import (
     body_block_hash,
     body_bytes,
     body_json,
+    snippet,
+)
+from adapters.node.mempool_listing import (
+    MempoolEntry,
+    MempoolUnavailableError,
+    entries_from_verbose,
 )
 from adapters.node.parallel import map_parallel
 from adapters.node.stats import FetchStats
@@ -32,6 +39,12 @@ def _header_blob(answer: Answer) -> list[bytes]:
         return split_headers(answer.body)
     except ValueError as exc:
         raise RetryableResponse(str(exc)) from exc
+
+
+def _mempool_contents(answer: Answer) -> Any:
+    if answer.status == 503:
+        raise MempoolUnavailableError(f"the node has no mempool (HTTP 503): {snippet(answer)}")
+    return body_json(answer)
 
 
 class RestSource:
@@ -107,11 +120,25 @@ class RestSource:
 
     def mempool_transactions(self) -> list[bytes]:
         """Raw unconfirmed transactions; those mined or evicted meanwhile are left out."""
-        contents = self.http.get(f"{self.base}/mempool/contents.json", body_json)
-        if not isinstance(contents, dict | list):
-            raise BadResponseError("the node's mempool/contents.json is not a list of transactions")
-        txs = map_parallel(self._tx, list(contents), self.config.workers)
-        return [tx for tx in txs if tx is not None]
+        txids = [e.txid for e in self.mempool_entries()]
+        return [tx for tx in self.raw_transactions(txids) if tx is not None]
+
+    def mempool_entries(self, known: Collection[str] = ()) -> list[MempoolEntry]:
+        """Every entry of ``mempool/contents.json`` (REST has no per-entry call: ``known``
+        changes nothing). A node without a mempool answers 503; an empty one may be
+        ``-blocksonly``, which REST cannot tell."""
+        url = f"{self.base}/mempool/contents.json"
+        try:
+            contents = self.http.get(url, _mempool_contents, answers=(503,))
+        except NotFoundError as exc:
+            raise MempoolUnavailableError(
+                f"the node serves no REST mempool (is -rest=1 set?): {exc}"
+            ) from None
+        return entries_from_verbose(contents, "the node's mempool/contents.json")
+
+    def raw_transactions(self, txids: Sequence[str]) -> list[bytes | None]:
+        """Raw transactions by txid (``/rest/tx/<txid>.bin``); None for one gone meanwhile."""
+        return map_parallel(self._tx, list(txids), self.config.workers)
 
     def _tx(self, txid: str) -> bytes | None:
         try:

@@ -12,7 +12,7 @@ import binascii
 import itertools
 import json
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,13 @@ from adapters.node.errors import (
 from adapters.node.headers import header_hash, is_block_hash, require_hash
 from adapters.node.hexjson import loads_hex_answer
 from adapters.node.http import Answer, HttpClient, RetryableResponse, redact, snippet
+from adapters.node.mempool_listing import (
+    MempoolEntry,
+    MempoolUnavailableError,
+    entries_from_verbose,
+    entry_from_json,
+    txids_from_list,
+)
 from adapters.node.parallel import map_parallel
 from adapters.node.stats import FetchStats
 
@@ -38,6 +45,7 @@ RPC_MISC_ERROR = -1  # also "Block not available (pruned data)"
 RPC_INVALID_ADDRESS_OR_KEY = -5  # "Block not found", "No such mempool transaction"
 RPC_INVALID_PARAMETER = -8  # "Block height out of range"
 RPC_IN_WARMUP = -28
+RPC_CLIENT_MEMPOOL_DISABLED = -33  # "Mempool disabled or instance not found"
 RPC_METHOD_NOT_FOUND = -32601
 RPC_INTERNAL_ERROR = -32603  # a failure inside the node (a disk read, a busy lock): may pass
 
@@ -286,17 +294,71 @@ class RpcSource:
 
     def mempool_transactions(self) -> list[bytes]:
         """Raw unconfirmed transactions; those mined or evicted meanwhile are left out."""
-        txids = self.call("getrawmempool")
-        if not isinstance(txids, list):
-            raise BadResponseError("the node's getrawmempool answer is not a list of txids")
+        txids = txids_from_list(self.call("getrawmempool"), "the node's getrawmempool answer")
+        return [tx for tx in self.raw_transactions(txids) if tx is not None]
+
+    def mempool_entries(self, known: Collection[str] = ()) -> list[MempoolEntry]:
+        """Every mempool entry, with its entry time and whether it has unconfirmed parents.
+
+        The first call reads ``getrawmempool true``. With ``known`` txids (a
+        refresh), the node lists txids only and ``getmempoolentry`` runs, batched,
+        for the others: known entries come back with ``time=None`` (the caller
+        has it), so a refresh moves kilobytes instead of the whole verbose pool.
+        """
+        try:
+            if known:
+                entries = self._new_entries(known)
+            else:
+                entries = entries_from_verbose(
+                    self.call("getrawmempool", True), "the node's getrawmempool answer"
+                )
+        except RpcError as exc:
+            if exc.code == RPC_CLIENT_MEMPOOL_DISABLED:
+                raise MempoolUnavailableError(f"the node has no mempool: {exc}") from None
+            raise
+        if not entries:
+            self._require_relay()
+        return entries
+
+    def _new_entries(self, known: Collection[str]) -> list[MempoolEntry]:
+        txids = txids_from_list(
+            self.call("getrawmempool", False), "the node's getrawmempool answer"
+        )
+        new = [t for t in txids if t not in known]
         size = self.config.batch_size
-        chunks = [txids[i : i + size] for i in range(0, len(txids), size)]
+        chunks = [new[i : i + size] for i in range(0, len(new), size)]
+        parts = map_parallel(
+            lambda chunk: self.batch([("getmempoolentry", (t,)) for t in chunk], skip_missing=True),
+            chunks,
+            self.config.workers,
+        )
+        where = "the node's getmempoolentry answer"
+        fresh = [
+            entry_from_json(t, e, where)
+            for t, e in zip(new, (e for part in parts for e in part), strict=True)
+            if e is not None
+        ]
+        return [MempoolEntry(t, None, False) for t in txids if t in known] + fresh
+
+    def _require_relay(self) -> None:
+        """An empty mempool from a ``-blocksonly`` node (``localrelay`` false) is an error."""
+        info = self.call("getnetworkinfo")
+        if isinstance(info, dict) and info.get("localrelay") is False:
+            raise MempoolUnavailableError(
+                "the node relays no transactions (getnetworkinfo localrelay=false, "
+                "-blocksonly): its mempool cannot be priced"
+            )
+
+    def raw_transactions(self, txids: Sequence[str]) -> list[bytes | None]:
+        """Raw transactions by txid (batched ``getrawtransaction``); None for one gone meanwhile."""
+        size = self.config.batch_size
+        chunks = [list(txids[i : i + size]) for i in range(0, len(txids), size)]
 
         def fetch(chunk: list[str]) -> list[Any]:
             return self.batch([("getrawtransaction", (t, 0)) for t in chunk], skip_missing=True)
 
         parts = map_parallel(fetch, chunks, self.config.workers)
         try:
-            return [binascii.unhexlify(h) for part in parts for h in part if h is not None]
+            return [None if h is None else binascii.unhexlify(h) for part in parts for h in part]
         except (TypeError, ValueError) as exc:
             raise BadResponseError(f"the node sent a transaction that is not hex: {exc}") from exc
