@@ -22,6 +22,7 @@ from adapters.storage import ObjectStore
 from core.mempool import MempoolResult
 from core.mempool_confidence import is_low_confidence, mempool_confidence
 from core.mempool_txs import MempoolTxs
+from lake.changes import create
 from lake.feed import write_feed
 from lake.manifest import Manifest, commit, load_manifest
 from lake.parquet_io import read_tables, stage, write_object
@@ -206,6 +207,8 @@ def write_mempool_run(
     store). Returns the names written.
     """
     manifest = load_manifest(store)
+    if manifest.version == 0:  # a new lake: created before any object is written
+        manifest = commit(store, [create({})])
     tip = result.tip if result is not None else int(manifest.tip_height or 0)
     written: dict[str, list[Any]] = {}
     summary: dict[str, Any] | None = None

@@ -28,6 +28,7 @@ from core.mempool import mempool_price
 from core.mempool_txs import parse_transactions
 from core.windows import Window
 from lake.manifest import load_manifest
+from lake.publication import sweep
 from lake.mempool_series import (
     MempoolRun,
     load_state,
@@ -146,7 +147,10 @@ def test_series_on_cloud_stores_with_retention(moving, any_store: ObjectStore) -
     assert manifest.names("mempool_points") == [
         "mempool_points/date=2026-03-01/at-20260301T120000Z.parquet"
     ]
-    assert not any_store.exists("mempool_points/date=2026-02-21/at-20260221T120000Z.parquet")
+    expired = "mempool_points/date=2026-02-21/at-20260221T120000Z.parquet"
+    assert expired in manifest.retired  # deleted once the grace period has passed
+    sweep(any_store, manifest, grace=0)
+    assert not any_store.exists(expired)
     points = read_mempool_points(any_store, manifest)
     assert points.num_rows == result.points.size
     assert manifest.latest["mempool"]["price"] == result.price
