@@ -5,7 +5,12 @@ seconds, blocks, lake size per day); then one new block at a time ingested
 into that lake (each a fresh ``ingest`` call, reading the manifest and the
 lookback from disk as a stateless function would); then a day price and a
 recent-144 price answered from the lake alone, inside a process, file reads
-included (best and median of --repeat), checked equal to the node's price.
+included (best and median of --repeat), checked equal to the node's price;
+then ``chainprice lake check`` of the whole lake, as a process.
+
+The commit figure is the time each one-block ingest spent in the commit
+protocol (reading the manifest, merging, compare-and-swap, keeping the
+version in the history): what it costs over writing the manifest blindly.
 
     uv run python benchmarks/lake_speed.py [--days 30] [--new-blocks 5] [--repeat 7]
 """
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -78,16 +84,18 @@ def main() -> None:
 
         tip = load_manifest(store).tip_height
         for recent in (False, True):
-            times = []
+            times, commits = [], []
             for _ in range(args.new_blocks):
                 tip += 1
                 began = time.perf_counter()
-                ingest(store, _node(url), stop_height=tip, recent=recent)
+                one = ingest(store, _node(url), stop_height=tip, recent=recent)
                 times.append(time.perf_counter() - began)
+                commits.append(one.commit_seconds)
             what = "ingest one new block" + (" + its recent-144 price" if recent else "")
             print(
                 f"{what}: median {statistics.median(times):.3f} s, "
-                f"max {max(times):.3f} s over {len(times)} blocks"
+                f"max {max(times):.3f} s over {len(times)} blocks; in commits: median "
+                f"{statistics.median(commits) * 1e3:.1f} ms, max {max(commits) * 1e3:.1f} ms"
             )
 
         day = last
@@ -104,6 +112,17 @@ def main() -> None:
         assert lake_tip <= fresh.block_count()
         direct = price_day(fresh, lambda a, b: fresh.iter_blocks(a, b, parse_block), day)
         print(f"equal to the node's price: {from_lake.price == direct.price} ({from_lake.price!r})")
+        began = time.perf_counter()
+        checked = subprocess.run(
+            [sys.executable, "-m", "cli.main", "lake", "check", "--lake", str(folder)],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+        print(
+            f"lake check (a process): {time.perf_counter() - began:.2f} s, exit "
+            f"{checked.returncode}: {checked.stdout.strip().splitlines()[-1]}"
+        )
 
 
 if __name__ == "__main__":
