@@ -28,7 +28,6 @@ from core.mempool import mempool_price
 from core.mempool_txs import parse_transactions
 from core.windows import Window
 from lake.manifest import load_manifest
-from lake.publication import sweep
 from lake.mempool_series import (
     MempoolRun,
     load_state,
@@ -37,6 +36,7 @@ from lake.mempool_series import (
     state_txs,
     write_mempool_run,
 )
+from lake.publication import sweep
 from lake.sql_views import lake_connection
 from nodesim import NodeSim, ServedChain
 from nodesim.moving_mempool import MempoolFlow, MovingMempool

@@ -67,7 +67,10 @@ class S3Store:
         return self._root + check_name(name)
 
     def put(self, name: str, data: bytes, *, create_only: bool = False) -> bool:
-        condition = {"IfNoneMatch": "*"} if create_only else {}
+        return self._put(name, data, {"IfNoneMatch": "*"} if create_only else {})
+
+    def _put(self, name: str, data: bytes, condition: dict[str, str]) -> bool:
+        """One PUT; False when its condition failed (another writer got there first)."""
         try:
             self._client.put_object(
                 Bucket=self.bucket,
@@ -77,7 +80,7 @@ class S3Store:
                 **condition,
             )
         except botocore.exceptions.ClientError as exc:
-            if create_only and _code(exc) == "PreconditionFailed":
+            if condition and _code(exc) in _LOST_RACE:
                 return False
             raise storage_failure("write", name, self.url, exc) from None
         except botocore.exceptions.BotoCoreError as exc:
@@ -107,22 +110,7 @@ class S3Store:
             raise storage_failure("read", name, self.url, exc) from None
 
     def put_if(self, name: str, data: bytes, token: str | None) -> bool:
-        condition = {"IfNoneMatch": "*"} if token is None else {"IfMatch": token}
-        try:
-            self._client.put_object(
-                Bucket=self.bucket,
-                Key=self._key(name),
-                Body=data,
-                ContentType=content_type(name),
-                **condition,
-            )
-        except botocore.exceptions.ClientError as exc:
-            if _code(exc) in _LOST_RACE:
-                return False
-            raise storage_failure("write", name, self.url, exc) from None
-        except botocore.exceptions.BotoCoreError as exc:
-            raise storage_failure("write", name, self.url, exc) from None
-        return True
+        return self._put(name, data, {"IfNoneMatch": "*"} if token is None else {"IfMatch": token})
 
     def exists(self, name: str) -> bool:
         try:
