@@ -195,6 +195,7 @@ def test_readers_holding_an_old_manifest_never_fail_while_days_are_published(tmp
     store = open_store(str(tmp_path / "lake"))
     ingest(store, node, start_height=first, stop_height=first + 150)
     held = load_manifest(store)
+    middle = (held.first_height + held.tip_height) // 2  # blocks of the day to be published
     day = max(held.days) if held.days else None
     failures, reads = [], 0
     done = threading.Event()
@@ -205,7 +206,7 @@ def test_readers_holding_an_old_manifest_never_fail_while_days_are_published(tmp
 
         while not done.is_set() or reads < 1000:
             try:
-                rows = output_rows(store, held, held.first_height, held.tip_height)
+                rows = output_rows(store, held, middle, middle + 9)
                 assert rows.size > 0
             except Exception as exc:  # any failure counts
                 failures.append(exc)
@@ -213,7 +214,7 @@ def test_readers_holding_an_old_manifest_never_fail_while_days_are_published(tmp
 
     thread = threading.Thread(target=reader)
     thread.start()
-    for stop in range(first + 160, node.block_count() + 1, 20):
+    for stop in (first + 190, node.block_count()):
         ingest(store, node, stop_height=stop)
     done.set()
     thread.join()
@@ -226,9 +227,8 @@ def test_globs_of_table_folders_see_each_finished_day_once(tmp_path) -> None:
     name = "g3_150k"
     node, first = node_of(name), first_of(name)
     store = open_store(str(tmp_path / "lake"))
-    for stop in range(first + 40, node.block_count() + 1, 40):
+    for stop in (*range(first + 100, node.block_count(), 45), node.block_count()):
         ingest(store, node, start_height=first, stop_height=stop)
-        ingest(store, node, stop_height=stop)
         manifest = load_manifest(store)
         published = {n.split("/")[1] for n in manifest.names("blocks") if "/day-" in n}
         if not published:
