@@ -12,14 +12,18 @@ import datetime as dt
 import json
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from adapters.node import open_source
-from adapters.node.mempool_tracker import MempoolSnapshot, MempoolTracker
-from cli.node_options import add_node_arguments, node_config
+from cli.node_options import add_node_arguments, api_config, node_config
 from cli.options import store_arg
-from core import ChainPriceError
-from core.mempool import DEFAULT_WINDOW_SECONDS, MempoolResult, mempool_price
+from core.errors import ChainPriceError
+
+if TYPE_CHECKING:  # the engine and node clients load when the command runs, not for --help
+    from adapters.node.mempool_tracker import MempoolSnapshot, MempoolTracker
+    from core.mempool import MempoolResult
+
+WINDOW_HOURS = 3.0
+"""The window's default length (``core.mempool.DEFAULT_WINDOW_SECONDS``, in hours)."""
 
 
 def _positive(text: str) -> float:
@@ -54,7 +58,7 @@ def add_mempool_parser(commands: argparse._SubParsersAction) -> None:
     mempool.add_argument(
         "--window-hours",
         type=_positive,
-        default=DEFAULT_WINDOW_SECONDS / 3600,
+        default=WINDOW_HOURS,
         help="window length before the newest entry (default 3)",
     )
     mempool.add_argument(
@@ -78,13 +82,15 @@ def _exchange_price(args: argparse.Namespace) -> float | None:
     from adapters.exchange import ExchangePrices
 
     try:
-        return ExchangePrices(args.prices_url, node_config(args)).latest().usd
+        return ExchangePrices(args.prices_url, api_config(args)).latest().usd
     except ChainPriceError as exc:
         print(f"chainprice: no current exchange price: {exc}", file=sys.stderr)
         return None
 
 
 def _price(tracker: MempoolTracker, snap: MempoolSnapshot) -> MempoolResult:
+    from core.mempool import mempool_price
+
     return mempool_price(
         snap.txs,
         snap.mempool_txids,
@@ -162,6 +168,9 @@ def _summary(fields: dict[str, Any]) -> str:
 
 
 def _tracker(args: argparse.Namespace) -> MempoolTracker:
+    from adapters.node import open_source
+    from adapters.node.mempool_tracker import MempoolTracker
+
     source = open_source(args.node, args.source, config=node_config(args))
     state = None
     if args.lake is not None:

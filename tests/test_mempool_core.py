@@ -126,3 +126,10 @@ def test_no_passing_transaction_is_one_clear_error() -> None:
     parsed = _parse([op_return], [5])
     with pytest.raises(PriceError, match="passes the filters"):
         mempool_price(parsed, parsed.txid, NO_CONFIRMED, 10)
+
+
+def test_the_cli_window_default_is_the_engines() -> None:
+    from cli.mempool_command import WINDOW_HOURS
+    from core.mempool import DEFAULT_WINDOW_SECONDS
+
+    assert WINDOW_HOURS * 3600 == DEFAULT_WINDOW_SECONDS
