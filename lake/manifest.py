@@ -27,7 +27,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.storage import ObjectStore
@@ -198,7 +198,8 @@ def check_not_reset(store: ObjectStore, manifest: Manifest) -> None:
 
 
 def encode(manifest: Manifest) -> bytes:
-    return json.dumps(asdict(manifest), indent=1, sort_keys=True).encode()
+    """Compact JSON (no indent: the C encoder, ten times faster than an indented dump)."""
+    return json.dumps(vars(manifest), separators=(",", ":"), sort_keys=True).encode()
 
 
 def commit(store: ObjectStore, ops: Sequence[Op]) -> Manifest:
@@ -215,7 +216,7 @@ def commit(store: ObjectStore, ops: Sequence[Op]) -> Manifest:
         before = encode(current)
         for op in ops:
             op(current)
-        if encode(current) == before:
+        if encode(current) == before:  # nothing to commit (the same blocks, a settled day...)
             return current
         current.version += 1
         current.commit_id = commit_id

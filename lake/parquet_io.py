@@ -1,11 +1,8 @@
 """Parquet bytes in and out of an object store, one whole object at a time.
 
 Pages carry CRC checksums, checked on every read, so a damaged object is
-named instead of misread. Reads decode on the calling thread: Arrow's thread
-pool, started lazily by a threaded read, aborted the process with SIGABRT
-("terminate called without an active exception") when the interpreter exited
-while its threads were still starting - which is what every quick error path
-did.
+named instead of misread. Objects are decoded from Arrow buffers, never from
+Python file objects, so no Arrow thread needs the interpreter.
 """
 
 from __future__ import annotations
@@ -53,7 +50,6 @@ def decode(data: bytes, name: str, url: str, columns: Sequence[str] | None = Non
         return pq.read_table(
             pa.BufferReader(data),
             columns=None if columns is None else list(columns),
-            use_threads=False,
             page_checksum_verification=True,
         )
     except (pa.ArrowException, OSError, ValueError) as exc:
