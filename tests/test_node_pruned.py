@@ -109,5 +109,7 @@ def test_node_sim_takes_prune_below(capsys) -> None:
 
     parser = argparse.ArgumentParser()
     add_arguments(parser)
-    node = build_node(parser.parse_args(["--prune-below", "845000", "--rpc-password", "p"]))
-    assert node.prune_below == 845000
+    node, moving = build_node(
+        parser.parse_args(["--prune-below", "845000", "--rpc-password", "p"])
+    )
+    assert node.prune_below == 845000 and moving is None
