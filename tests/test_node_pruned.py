@@ -109,7 +109,5 @@ def test_node_sim_takes_prune_below(capsys) -> None:
 
     parser = argparse.ArgumentParser()
     add_arguments(parser)
-    node, moving = build_node(
-        parser.parse_args(["--prune-below", "845000", "--rpc-password", "p"])
-    )
+    node, moving = build_node(parser.parse_args(["--prune-below", "845000", "--rpc-password", "p"]))
     assert node.prune_below == 845000 and moving is None
