@@ -67,7 +67,7 @@ def add_blocks(
                 f"the lake at its commit holds blocks {m.first_height}..{m.tip_height}, "
                 f"which blocks {first}..{last} do not continue"
             )
-        live = _block_names(m)
+        live = _block_names(m) if first <= m.tip_height else {}
         for height in range(first, min(last, m.tip_height) + 1):
             for table, name in by_height[height].items():
                 held = parse_object(live.get((table, height), name))

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from adapters.storage import ObjectMissingError, ObjectStore
 from lake.manifest import check_not_reset, load_manifest
+from lake_schema import parse_object
+from lake_schema.errors import LakeNameError
 
 WORKERS = 4
 
@@ -46,6 +48,11 @@ def check_lake(store: ObjectStore) -> CheckReport:
     manifest = load_manifest(store)
     check_not_reset(store, manifest)
     report = CheckReport(store.url, manifest.version, retired=len(manifest.retired))
+    for name in sorted(manifest.objects):
+        try:
+            parse_object(name)
+        except LakeNameError as exc:
+            report.problems.append(f"{name}: not the name of a lake object ({exc})")
     listed = {n for names in manifest.files.values() for n in names}
     report.problems += [
         f"{n}: in a table list but not among the objects"

@@ -134,8 +134,8 @@ def _parse(store: ObjectStore, data: bytes) -> Manifest:
     known = {f.name for f in dataclasses.fields(Manifest)}
     try:
         manifest = Manifest(**{k: v for k, v in raw.items() if k in known})
-        for name in manifest.objects:
-            parse_object(name)
+        if not isinstance(manifest.objects, dict) or not isinstance(manifest.files, dict):
+            raise TypeError("objects and files must be JSON objects")
     except (TypeError, LakeNameError) as exc:
         raise LakeDamagedError(
             f"{store.url}/{MANIFEST} does not describe a lake ({exc}); " + _way_out(store)

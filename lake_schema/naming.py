@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 from lake_schema.errors import LakeNameError
@@ -206,12 +206,14 @@ def parse_object(name: str) -> LakeObject:
     for kind, pattern in _PATTERNS.items():
         match = pattern.fullmatch(plain)
         if match:
-            obj = _lake_object(plain, kind, match)
-            return replace(obj, name=name, staged=name.startswith(STAGING), version=version)
+            return _lake_object(name, plain, kind, match, version)
     raise LakeNameError(f"{name!r} is not the name of a lake object")
 
 
-def _lake_object(name: str, kind: ObjectKind, match: re.Match[str]) -> LakeObject:
+def _lake_object(
+    name: str, plain: str, kind: ObjectKind, match: re.Match[str], version: str | None
+) -> LakeObject:
+    """``plain``: ``name`` without its staging prefix and version mark."""
     groups = match.groupdict()
     try:
         day = dt.date.fromisoformat(groups["date"]) if groups.get("date") else None
@@ -228,7 +230,7 @@ def _lake_object(name: str, kind: ObjectKind, match: re.Match[str]) -> LakeObjec
     last = int(groups["last"]) if groups.get("last") else first
     if first is not None and last is not None and last < first:
         raise LakeNameError(f"{name!r}: last height {last} is below first height {first}")
-    partitions = dict(part.split("=", 1) for part in name.split("/")[1:-1])
+    partitions = dict(part.split("=", 1) for part in plain.split("/")[1:-1])
     return LakeObject(
         name=name,
         kind=kind,
@@ -242,6 +244,8 @@ def _lake_object(name: str, kind: ObjectKind, match: re.Match[str]) -> LakeObjec
         source=groups.get("source"),
         run_id=groups.get("run_id"),
         stamp=stamp,
+        staged=name.startswith(STAGING),
+        version=version,
     )
 
 
