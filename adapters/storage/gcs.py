@@ -79,12 +79,15 @@ class GcsStore:
         return self._bucket.blob(self._root + check_name(name))
 
     def put(self, name: str, data: bytes, *, create_only: bool = False) -> bool:
-        blob = self._blob(name)
+        return self._upload(name, data, 0 if create_only else None)
+
+    def _upload(self, name: str, data: bytes, generation: int | None) -> bool:
+        """One upload; False when ``generation`` no longer matches (another writer won)."""
         try:
-            blob.upload_from_string(
+            self._blob(name).upload_from_string(
                 data,
                 content_type=content_type(name),
-                if_generation_match=0 if create_only else None,
+                if_generation_match=generation,
                 retry=self._retry,
                 timeout=self._timeout,
             )
@@ -113,19 +116,7 @@ class GcsStore:
         return data, str(blob.generation)
 
     def put_if(self, name: str, data: bytes, token: str | None) -> bool:
-        try:
-            self._blob(name).upload_from_string(
-                data,
-                content_type=content_type(name),
-                if_generation_match=0 if token is None else int(token),
-                retry=self._retry,
-                timeout=self._timeout,
-            )
-        except api_exceptions.PreconditionFailed:
-            return False
-        except _FAILURES as exc:
-            raise storage_failure("write", name, self.url, exc) from None
-        return True
+        return self._upload(name, data, 0 if token is None else int(token))
 
     def exists(self, name: str) -> bool:
         try:
