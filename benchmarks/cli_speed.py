@@ -40,7 +40,7 @@ def bare_download(url: str, source: str, heights: range, repeat: int) -> list[fl
     """Seconds to fetch the raw blocks of ``heights`` on 8 connections, nothing checked."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from adapters.node import NodeConfig, open_source
+    from chainprice.adapters.node import NodeConfig, open_source
 
     node = open_source(url, source, config=NodeConfig(rpc_user="u", rpc_password="p"))
     hashes = [node.block_hash(h) for h in heights]

@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 COLD_SCRIPT = """
 import datetime as dt, sys
-from adapters.block_files import BlockFiles
-from core import price_day
+from chainprice.adapters.block_files import BlockFiles
+from chainprice.core import price_day
 chain = BlockFiles(sys.argv[1])
 result = price_day(chain, chain.fetch, dt.date.fromisoformat(sys.argv[2]))
 print(result.price)
@@ -46,7 +46,7 @@ def worker(path: Path, repeat: int) -> None:
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     with path.open("rb") as f:
         day, window, blocks = pickle.load(f)
-    from core import parse_blocks, price_blocks, recorded_amounts
+    from chainprice.core import parse_blocks, price_blocks, recorded_amounts
 
     rss_input = _peak_rss_mb()
     price_blocks(blocks[:3], type(window)(window.start, window.start + 3, window.tip), "day", day)
@@ -84,14 +84,14 @@ def _stages(blocks: list, window) -> dict[str, float]:
     """Seconds of each step on its own (best of three), to show where the time goes."""
     import numpy as np
 
-    from core import parse_blocks
-    from core.block_walk import walk_block
-    from core.final_price import final_price
-    from core.histogram import clean_histogram, raw_histogram
-    from core.output_filter import kept_transactions, recorded_amounts
-    from core.price_points import price_points
-    from core.rough_price import rough_price
-    from core.sha256d import double_sha256_spans, merkle_tree
+    from chainprice.core import parse_blocks
+    from chainprice.core.block_walk import walk_block
+    from chainprice.core.final_price import final_price
+    from chainprice.core.histogram import clean_histogram, raw_histogram
+    from chainprice.core.output_filter import kept_transactions, recorded_amounts
+    from chainprice.core.price_points import price_points
+    from chainprice.core.rough_price import rough_price
+    from chainprice.core.sha256d import double_sha256_spans, merkle_tree
 
     bufs = [np.frombuffer(b.data, np.uint8) for b in blocks]
     for buf in bufs:
@@ -134,9 +134,9 @@ def _row(name: str, seconds: list[float], n_bytes: int, n_tx: int) -> str:
 
 
 def full_day(repeat: int) -> None:
-    from adapters.memory_chain import MemoryChain
-    from core import day_window, latest_day
-    from simchain import full_size_day, generate_chain
+    from chainprice.adapters.memory_chain import MemoryChain
+    from chainprice.core import day_window, latest_day
+    from chainprice.simchain import full_size_day, generate_chain
 
     t0 = time.perf_counter()
     sim = generate_chain(full_size_day())
@@ -178,16 +178,16 @@ def full_day(repeat: int) -> None:
 
 
 def full_size_day_mean(day) -> float:
-    from simchain import full_size_day
-    from simchain.pricepath import PricePath
+    from chainprice.simchain import full_size_day
+    from chainprice.simchain.pricepath import PricePath
 
     return PricePath.from_spec(full_size_day()).day_mean(day)
 
 
 def cold_start(repeat: int) -> None:
-    from adapters.memory_chain import MemoryChain
-    from core import latest_day
-    from simchain import compact_day, generate_chain
+    from chainprice.adapters.memory_chain import MemoryChain
+    from chainprice.core import latest_day
+    from chainprice.simchain import compact_day, generate_chain
 
     sim = generate_chain(compact_day())
     chain = MemoryChain({int(h): b for h, b in zip(sim.heights, sim.blocks, strict=True)})

@@ -34,7 +34,7 @@ FIRST = dt.date(2025, 1, 16)  # the full-size chain starts 2025-01-15 with an ho
 
 
 def _node(url: str):
-    from adapters.node import NodeChain, NodeConfig, open_source
+    from chainprice.adapters.node import NodeChain, NodeConfig, open_source
 
     return NodeChain(open_source(url, "rest", config=NodeConfig()), workers=8)
 
@@ -59,12 +59,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
 
-    from adapters.storage import open_store
-    from core import parse_block, price_day
-    from lake.backfill import backfill
-    from lake.ingest import LakeSettings, ingest
-    from lake.manifest import load_manifest
-    from lake.window_prices import day_price, recent_price
+    from chainprice.adapters.storage import open_store
+    from chainprice.core import parse_block, price_day
+    from chainprice.lake.backfill import backfill
+    from chainprice.lake.ingest import LakeSettings, ingest
+    from chainprice.lake.manifest import load_manifest
+    from chainprice.lake.window_prices import day_price, recent_price
 
     last = FIRST + dt.timedelta(days=args.days - 1)
     days = ("--days", str(args.days + 2), "--rpc-user", "u", "--rpc-password", "p")
@@ -108,7 +108,7 @@ def main() -> None:
         best, median, _ = _timed(lambda: recent_price(store, load_manifest(store)), args.repeat)
         print(f"recent-144 from the lake: best {best * 1e3:.0f} ms, median {median * 1e3:.0f} ms")
         fresh = _node(url)
-        from lake.reader import LakeBlocks
+        from chainprice.lake.reader import LakeBlocks
 
         lake_tip = LakeBlocks(store, load_manifest(store)).block_count()
         assert lake_tip <= fresh.block_count()
@@ -116,7 +116,7 @@ def main() -> None:
         print(f"equal to the node's price: {from_lake.price == direct.price} ({from_lake.price!r})")
         began = time.perf_counter()
         checked = subprocess.run(
-            [sys.executable, "-m", "cli.main", "lake", "check", "--lake", str(folder)],
+            [sys.executable, "-m", "chainprice.cli.main", "lake", "check", "--lake", str(folder)],
             capture_output=True,
             text=True,
             cwd=Path(__file__).resolve().parent.parent,

@@ -26,16 +26,16 @@ from dataclasses import replace
 
 import numpy as np
 
-import core  # noqa: F401 (numba cache set-up before the kernels load)
-from core.errors import PriceError
-from core.mempool import ConfirmedTxids, mempool_price
-from core.mempool_confidence import DEV_EDGES, N_EDGES, WITHIN_1PCT
-from core.mempool_txs import parse_transactions
-from simchain import compact_day
-from simchain.chain import OutputPool, build_transactions
-from simchain.kinds import BlockContext
-from simchain.spec import PaymentMix
-from simchain.transactions import ordered_transactions
+from chainprice import core  # noqa: F401 (numba cache set-up before the kernels load)
+from chainprice.core.errors import PriceError
+from chainprice.core.mempool import ConfirmedTxids, mempool_price
+from chainprice.core.mempool_confidence import DEV_EDGES, N_EDGES, WITHIN_1PCT
+from chainprice.core.mempool_txs import parse_transactions
+from chainprice.simchain import compact_day
+from chainprice.simchain.chain import OutputPool, build_transactions
+from chainprice.simchain.kinds import BlockContext
+from chainprice.simchain.spec import PaymentMix
+from chainprice.simchain.transactions import ordered_transactions
 
 CURVE_SIZES = (150, 225, 300, 375, 450, 600, 900, 1200, 1800, 2400, 3600)
 """Mempool sizes for the curve (about two thirds of the transactions are candidates)."""

@@ -20,11 +20,11 @@ import sys
 import time
 from pathlib import Path
 
-import core  # noqa: F401 (numba cache set-up before the kernels load)
-from adapters.node import NodeConfig, open_source
-from adapters.node.mempool_tracker import MempoolTracker
 from benchmarks.simnode import ROOT, simulated_node
-from core.mempool import mempool_price
+from chainprice import core  # noqa: F401 (numba cache set-up before the kernels load)
+from chainprice.adapters.node import NodeConfig, open_source
+from chainprice.adapters.node.mempool_tracker import MempoolTracker
+from chainprice.core.mempool import mempool_price
 
 AUTH = ("--rpc-user", "u", "--rpc-password", "p")
 ARRIVAL_RATE = 400.0
@@ -73,7 +73,7 @@ def speed(size: int, new: int) -> None:
 def watch_share(seconds: float) -> None:
     args = ("--mempool-size", "20000", "--mempool-rate", "7", *AUTH)
     with simulated_node(*args) as (url, _):
-        command = [sys.executable, "-m", "cli.main", "mempool", "--node", url, *AUTH]
+        command = [sys.executable, "-m", "chainprice.cli.main", "mempool", "--node", url, *AUTH]
         watch = subprocess.Popen(
             [*command, "--watch", "5"], cwd=ROOT, stdout=subprocess.PIPE, text=True
         )

@@ -28,10 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from adapters.node import NodeChain, NodeConfig, open_source  # noqa: E402
-from adapters.node.hexjson import loads_hex_answer  # noqa: E402
-from core import RawBlock, parse_blocks, price_day  # noqa: E402
-from simchain import compact_day, full_size_day  # noqa: E402
+from chainprice.adapters.node import NodeChain, NodeConfig, open_source  # noqa: E402
+from chainprice.adapters.node.hexjson import loads_hex_answer  # noqa: E402
+from chainprice.core import RawBlock, parse_blocks, price_day  # noqa: E402
+from chainprice.simchain import compact_day, full_size_day  # noqa: E402
 
 KINDS = ("rest", "rpc", "esplora")
 
@@ -57,7 +57,7 @@ def decode_speed(block: bytes, repeat: int) -> None:
 
 
 def start_node(preset: str, datadir: str) -> tuple[subprocess.Popen[str], str, float]:
-    command = [sys.executable, "-m", "nodesim", "--preset", preset, "--port", "0"]
+    command = [sys.executable, "-m", "chainprice.nodesim", "--preset", preset, "--port", "0"]
     command += ["--rpc-user", "u", "--rpc-password", "p", "--datadir", datadir]
     t0 = time.perf_counter()
     node = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)

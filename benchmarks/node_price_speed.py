@@ -28,8 +28,8 @@ FAULTS = ("--error-rate", "0.10", "--drop-rate", "0.05", "--truncate-rate", "0.0
 def price_once(url: str, source: str) -> tuple[float, float, dict]:
     import datetime as dt
 
-    from adapters.node import NodeChain, NodeConfig, open_source
-    from core import parse_block, price_day
+    from chainprice.adapters.node import NodeChain, NodeConfig, open_source
+    from chainprice.core import parse_block, price_day
 
     config = NodeConfig(rpc_user="u", rpc_password="p", retries=10, backoff_base=0.05)
     base = f"{url}/api" if source == "esplora" else url

@@ -1,6 +1,6 @@
 """How fast a client pulls a full-size simulated day from the simulated node over loopback.
 
-The node runs in its own process (``python -m nodesim``), or with
+The node runs in its own process (``python -m chainprice.nodesim``), or with
 ``--in-process`` in a thread of this one, serving ``full_size_day()``; this
 process fetches every block of the chain, split
 over N keep-alive connections (one thread each), through
@@ -33,17 +33,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from adapters.memory_chain import MemoryChain
-from core import price_day
-from nodesim import NodeSim, ServedChain
-from simchain import full_size_day
+from chainprice.adapters.memory_chain import MemoryChain
+from chainprice.core import price_day
+from chainprice.nodesim import NodeSim, ServedChain
+from chainprice.simchain import full_size_day
 
 USER, PASSWORD = "bench", "bench"
 
 
 @contextlib.contextmanager
 def running_node(in_process: bool) -> Iterator[str]:
-    """The node's URL: ``python -m nodesim`` in a child process, or a ``NodeSim`` thread here."""
+    """The node's URL: ``python -m chainprice.nodesim`` in a child process, or a thread here."""
     if in_process:
         with NodeSim(
             ServedChain.from_spec(full_size_day()), rpc_user=USER, rpc_password=PASSWORD
@@ -51,7 +51,7 @@ def running_node(in_process: bool) -> Iterator[str]:
             yield node.url
         return
     with tempfile.TemporaryDirectory() as datadir:
-        cmd = [sys.executable, "-m", "nodesim", "--preset", "full", "--port", "0"]
+        cmd = [sys.executable, "-m", "chainprice.nodesim", "--preset", "full", "--port", "0"]
         cmd += ["--rpc-user", USER, "--rpc-password", PASSWORD, "--datadir", datadir]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
         try:

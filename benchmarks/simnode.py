@@ -1,4 +1,4 @@
-"""Start ``python -m nodesim`` in its own process (its own core) for the benchmarks."""
+"""Start ``python -m chainprice.nodesim`` in its own process (its own core) for the benchmarks."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def simulated_node(*args: str) -> Iterator[tuple[str, float]]:
     """Yields the node's URL and the seconds it took to generate its chain and start."""
     began = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "nodesim", "--port", "0", *args],
+        [sys.executable, "-m", "chainprice.nodesim", "--port", "0", *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from adapters.file_server import FileServer, RangeRequestHandler  # noqa: E402
+from chainprice.adapters.file_server import FileServer, RangeRequestHandler  # noqa: E402
 
 ARGS = [
     "--no-sandbox",
@@ -94,8 +94,8 @@ def roll_up(store, period: str) -> None:
 
     import pyarrow as pa
 
-    from lake.parquet_io import parquet_bytes, read_object
-    from lake_schema import parse_object
+    from chainprice.lake.parquet_io import parquet_bytes, read_object
+    from chainprice.lake_schema import parse_object
 
     manifest = json.loads(store.get("manifest.json"))
     days = [n for n in manifest["files"]["prices"] if parse_object(n).kind == "day_price"]
@@ -171,7 +171,7 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
-    from sitebuild import build_site
+    from chainprice.sitebuild import build_site
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -7,7 +7,7 @@ import json
 from functools import cache
 from pathlib import Path
 
-from adapters.block_files import BlockFiles
+from chainprice.adapters.block_files import BlockFiles
 
 DATA = Path(__file__).parent / "data"
 GOLDEN = DATA / "golden"

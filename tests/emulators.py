@@ -29,7 +29,7 @@ import pytest
 import requests
 from moto.server import ThreadedMotoServer
 
-from adapters.storage import ObjectStore, StorageConfig, open_store
+from chainprice.adapters.storage import ObjectStore, StorageConfig, open_store
 
 _READY_TIMEOUT_S = 15.0
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from adapters.block_files import BlockFiles
-from core.sha256d import double_sha256
+from chainprice.adapters.block_files import BlockFiles
+from chainprice.core.sha256d import double_sha256
 
 
 class FileNode:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from adapters.storage import ObjectStore
-from lake.sql_views import lake_connection
+from chainprice.adapters.storage import ObjectStore
+from chainprice.lake.sql_views import lake_connection
 
 VOLATILE = {"ingested_at", "computed_at"}
 ORDER = {

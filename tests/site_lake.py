@@ -10,14 +10,14 @@ from pathlib import Path
 
 from file_node import FileNode
 
-from adapters.block_files import BlockFiles
-from adapters.storage import ObjectStore, open_store
-from lake.feed import write_feed
-from lake.ingest import ingest
-from lake.manifest import Manifest, load_manifest
-from lake.manifest import commit as commit_manifest
-from lake.parquet_io import read_object, stage
-from lake_schema import day_price_object, mempool_price_object, parse_object, to_table
+from chainprice.adapters.block_files import BlockFiles
+from chainprice.adapters.storage import ObjectStore, open_store
+from chainprice.lake.feed import write_feed
+from chainprice.lake.ingest import ingest
+from chainprice.lake.manifest import Manifest, load_manifest
+from chainprice.lake.manifest import commit as commit_manifest
+from chainprice.lake.parquet_io import read_object, stage
+from chainprice.lake_schema import day_price_object, mempool_price_object, parse_object, to_table
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "golden"
 CHAIN = "g2_97k"

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.storage import open_store
-from lake.sql_views import lake_connection
-from nodesim import NodeSim, ServedChain
-from simchain import compact_day
+from chainprice.adapters.storage import open_store
+from chainprice.lake.sql_views import lake_connection
+from chainprice.nodesim import NodeSim, ServedChain
+from chainprice.simchain import compact_day
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST, LAST = "2024-06-01", "2024-06-01"
@@ -39,7 +39,7 @@ def node(tmp_path_factory):
 
 
 def backfill(node, lake: Path) -> subprocess.Popen:
-    argv = [sys.executable, "-m", "cli.main", "backfill", "--lake", str(lake)]
+    argv = [sys.executable, "-m", "chainprice.cli.main", "backfill", "--lake", str(lake)]
     argv += ["--from", FIRST, "--to", LAST, "--node", node.url, "--source", "rest"]
     argv += ["--prices-url", node.esplora_url]
     return subprocess.Popen(

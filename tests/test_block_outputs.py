@@ -9,10 +9,16 @@ import numpy as np
 import pytest
 from conftest import expected, golden_chain
 
-from core import WindowError, day_window, parse_block, price_day, price_recent
-from core.block_outputs import SPEND_LOOKBACK, KnownTxids, OutputRows, block_rows, price_rows
-from core.engine import price_blocks
-from core.windows import Window, block_window
+from chainprice.core import WindowError, day_window, parse_block, price_day, price_recent
+from chainprice.core.block_outputs import (
+    SPEND_LOOKBACK,
+    KnownTxids,
+    OutputRows,
+    block_rows,
+    price_rows,
+)
+from chainprice.core.engine import price_blocks
+from chainprice.core.windows import Window, block_window
 
 CHAINS = sorted(expected()["chains"])
 

@@ -16,7 +16,10 @@ CHAIN = str(GOLDEN / "g2_97k")
 
 def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "cli.main", *args], capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "chainprice.cli.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 

@@ -13,8 +13,8 @@ import sys
 import pytest
 from conftest import GOLDEN
 
-from cli.main import main
-from cli.render import text
+from chainprice.cli.main import main
+from chainprice.cli.render import text
 
 CHAIN = str(GOLDEN / "g2_97k")
 
@@ -115,8 +115,8 @@ def test_version_flag(capsys) -> None:
 def test_canonical_window_with_the_same_price_is_not_said_to_differ() -> None:
     from dataclasses import replace
 
-    from adapters.block_files import BlockFiles
-    from core import price_day
+    from chainprice.adapters.block_files import BlockFiles
+    from chainprice.core import price_day
 
     chain = BlockFiles(CHAIN)
     day = price_day(chain, chain.fetch, __import__("datetime").date(2024, 12, 5))
@@ -129,7 +129,7 @@ def test_canonical_window_with_the_same_price_is_not_said_to_differ() -> None:
 
 def test_price_json_on_the_built_in_simulated_chain() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "cli.main", "price", "--json"],
+        [sys.executable, "-m", "chainprice.cli.main", "price", "--json"],
         capture_output=True,
         text=True,
         timeout=300,

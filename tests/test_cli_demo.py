@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from cli.main import main
+from chainprice.cli.main import main
 
 
 def test_second_demo_ingests_no_block_and_says_what_the_comparison_fetches(

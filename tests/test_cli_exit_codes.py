@@ -15,8 +15,8 @@ import pytest
 from conftest import expected, golden_chain
 from file_node import FileNode
 
-from adapters.storage import open_store
-from lake.ingest import ingest
+from chainprice.adapters.storage import open_store
+from chainprice.lake.ingest import ingest
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 6
@@ -49,7 +49,7 @@ CASES = {
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_error_paths_end_in_one_line_and_exit_2_every_time(lakes, case) -> None:
     lake, args = CASES[case]
-    argv = [sys.executable, "-m", "cli.main", *args, "--lake", str(lakes[lake])]
+    argv = [sys.executable, "-m", "chainprice.cli.main", *args, "--lake", str(lakes[lake])]
     for _ in range(RUNS):
         done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, env=os.environ)
         assert done.returncode == 2, done.stderr

@@ -12,7 +12,7 @@ HEAVY = ("numba", "numpy", "pyarrow", "duckdb", "polars", "requests", "google", 
 
 def help_text(*command: str) -> str:
     out = subprocess.run(
-        [sys.executable, "-m", "cli.main", *command, "--help"],
+        [sys.executable, "-m", "chainprice.cli.main", *command, "--help"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -63,7 +63,7 @@ def test_help_describes_every_option(command, needles) -> None:
 
 
 def test_node_sim_help_states_the_real_mempool_default() -> None:
-    from nodesim.cli import MEMPOOL_SIZE_HELP
-    from nodesim.served_chain import DEFAULT_MEMPOOL_SIZE
+    from chainprice.nodesim.cli import MEMPOOL_SIZE_HELP
+    from chainprice.nodesim.served_chain import DEFAULT_MEMPOOL_SIZE
 
     assert f"(default {DEFAULT_MEMPOOL_SIZE})" in MEMPOOL_SIZE_HELP

@@ -10,9 +10,9 @@ import json
 
 import pytest
 
-from cli.main import main
-from nodesim import NodeSim, ServedChain
-from simchain import compact_day, generate_chain
+from chainprice.cli.main import main
+from chainprice.nodesim import NodeSim, ServedChain
+from chainprice.simchain import compact_day, generate_chain
 
 pytest_plugins = ["tests.emulators"]
 

@@ -9,11 +9,11 @@ import socket
 
 import pytest
 
-from adapters.memory_chain import MemoryChain
-from cli.main import main
-from core import price_day, price_recent
-from nodesim import FaultPlan, NodeSim, ServedChain
-from simchain import compact_day, generate_chain
+from chainprice.adapters.memory_chain import MemoryChain
+from chainprice.cli.main import main
+from chainprice.core import price_day, price_recent
+from chainprice.nodesim import FaultPlan, NodeSim, ServedChain
+from chainprice.simchain import compact_day, generate_chain
 
 DAY = dt.date(2024, 6, 1)
 

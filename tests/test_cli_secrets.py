@@ -17,9 +17,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from cli.main import main
-from nodesim import NodeSim, ServedChain
-from simchain import compact_day, generate_chain
+from chainprice.cli.main import main
+from chainprice.nodesim import NodeSim, ServedChain
+from chainprice.simchain import compact_day, generate_chain
 
 TOKEN = "tunnel-token-7f3a"
 PASSWORD = "rpc-pass-91c2"
@@ -187,8 +187,8 @@ def closed_port() -> int:
 
 
 def test_price_api_messages_never_show_its_credentials() -> None:
-    from adapters.exchange import ExchangePrices
-    from core.errors import SourceError
+    from chainprice.adapters.exchange import ExchangePrices
+    from chainprice.core.errors import SourceError
 
     api = Recorder(fixed=b"{}")
     try:

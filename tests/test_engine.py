@@ -7,9 +7,16 @@ import datetime as dt
 import pytest
 from conftest import golden_chain
 
-from core import PriceError, SourceError, WindowError, parse_blocks, price_day, price_recent
-from core.engine import price_blocks
-from core.windows import Window
+from chainprice.core import (
+    PriceError,
+    SourceError,
+    WindowError,
+    parse_blocks,
+    price_day,
+    price_recent,
+)
+from chainprice.core.engine import price_blocks
+from chainprice.core.windows import Window
 
 
 class ShorterChain:

@@ -6,8 +6,8 @@ import pytest
 import responses
 from responses import matchers
 
-from adapters.exchange import ExchangePrices, ExchangeQuote
-from adapters.node import BadResponseError, NodeConfig, NotFoundError
+from chainprice.adapters.exchange import ExchangePrices, ExchangeQuote
+from chainprice.adapters.node import BadResponseError, NodeConfig, NotFoundError
 
 API = "http://prices.test/api"
 HISTORY = f"{API}/v1/historical-price"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from txbuild import Tx, TxIn, TxOut, chain, payment
 
-from core import parse_blocks, recorded_amounts
-from core.output_filter import kept_transactions
+from chainprice.core import parse_blocks, recorded_amounts
+from chainprice.core.output_filter import kept_transactions
 
 
 def kept(blocks_txs: list[list[Tx]]) -> list[bool]:

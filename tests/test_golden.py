@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from conftest import golden_chain, golden_points, golden_results
 
-from core import day_window, parse_blocks, price_day, price_recent, recorded_amounts
-from core.histogram import clean_histogram, raw_histogram
+from chainprice.core import day_window, parse_blocks, price_day, price_recent, recorded_amounts
+from chainprice.core.histogram import clean_histogram, raw_histogram
 
 CASES = golden_results()
 IDS = [f"{name}-{r['mode']}" for name, r in CASES]

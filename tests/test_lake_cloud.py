@@ -7,12 +7,12 @@ import datetime as dt
 from conftest import golden_chain
 from file_node import FileNode
 
-from adapters.storage import ObjectStore
-from core import price_day
-from lake.ingest import ingest
-from lake.manifest import load_manifest
-from lake.sql_views import lake_connection
-from lake.window_prices import day_price
+from chainprice.adapters.storage import ObjectStore
+from chainprice.core import price_day
+from chainprice.lake.ingest import ingest
+from chainprice.lake.manifest import load_manifest
+from chainprice.lake.sql_views import lake_connection
+from chainprice.lake.window_prices import day_price
 
 pytest_plugins = ["tests.emulators"]
 

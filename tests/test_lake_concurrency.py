@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from lake_rows import lake_rows
 
-from adapters.storage import open_store
-from lake.check import check_lake
-from nodesim import NodeSim, ServedChain
-from simchain import compact_day
+from chainprice.adapters.storage import open_store
+from chainprice.lake.check import check_lake
+from chainprice.nodesim import NodeSim, ServedChain
+from chainprice.simchain import compact_day
 
 pytest_plugins = ["tests.emulators"]
 
@@ -84,7 +84,7 @@ class Lakes:
         if node is not None and "--node" not in args:
             full += ["--node", node.url, "--source", "rest"]
         return subprocess.Popen(
-            [sys.executable, "-m", "cli.main", *full],
+            [sys.executable, "-m", "chainprice.cli.main", *full],
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.PIPE,

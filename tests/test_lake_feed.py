@@ -8,11 +8,11 @@ import json
 from conftest import expected, golden_chain
 from file_node import FileNode
 
-from adapters.storage import open_store
-from lake.feed import FEED, build_feed
-from lake.ingest import ingest
-from lake.manifest import Manifest, load_manifest
-from lake.sql_views import lake_connection
+from chainprice.adapters.storage import open_store
+from chainprice.lake.feed import FEED, build_feed
+from chainprice.lake.ingest import ingest
+from chainprice.lake.manifest import Manifest, load_manifest
+from chainprice.lake.sql_views import lake_connection
 
 AT = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
 

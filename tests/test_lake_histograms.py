@@ -7,12 +7,12 @@ import numpy as np
 from conftest import expected, golden_chain
 from file_node import FileNode
 
-from adapters.storage import open_store
-from core.histogram import BIN_EDGES, N_BINS
-from core.result import ROUND_USD
-from core.rough_price import rough_price
-from lake.ingest import ingest
-from lake.sql_views import lake_connection
+from chainprice.adapters.storage import open_store
+from chainprice.core.histogram import BIN_EDGES, N_BINS
+from chainprice.core.result import ROUND_USD
+from chainprice.core.rough_price import rough_price
+from chainprice.lake.ingest import ingest
+from chainprice.lake.sql_views import lake_connection
 
 
 def test_stored_histogram_refits_to_the_stored_rough_price(tmp_path) -> None:

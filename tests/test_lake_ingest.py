@@ -10,12 +10,12 @@ import pytest
 from conftest import expected, golden_chain
 from file_node import FileNode
 
-from adapters.storage import open_store
-from core import ChainPriceError, price_day, price_recent
-from lake.ingest import ingest
-from lake.manifest import load_manifest
-from lake.sql_views import lake_connection
-from lake.window_prices import day_price, recent_price
+from chainprice.adapters.storage import open_store
+from chainprice.core import ChainPriceError, price_day, price_recent
+from chainprice.lake.ingest import ingest
+from chainprice.lake.manifest import load_manifest
+from chainprice.lake.sql_views import lake_connection
+from chainprice.lake.window_prices import day_price, recent_price
 
 CHAINS = sorted(expected()["chains"])
 
@@ -128,7 +128,7 @@ def test_reorg_replaces_orphaned_blocks_and_reprices(tmp_path) -> None:
 
 
 def _raw(node: FileNode, height: int):
-    from core import RawBlock
+    from chainprice.core import RawBlock
 
     return RawBlock(height, node.blocks[height])
 

@@ -18,19 +18,19 @@ from conftest import expected, golden_chain
 from file_node import FileNode
 from lake_rows import lake_rows
 
-from adapters.node import NodeChain, open_source
-from adapters.storage import open_store
-from core import parse_block
-from lake.chain_check import ChainRefused
-from lake.check import check_lake
-from lake.ingest import ingest
-from lake.manifest import MANIFEST, LakeDamagedError, load_manifest
-from lake.parquet_io import LakeObjectError
-from lake.reader import output_rows
-from lake.repair import rebuild, rollback
-from lake_schema import parse_object
-from nodesim import NodeSim, ServedChain
-from simchain import compact_day
+from chainprice.adapters.node import NodeChain, open_source
+from chainprice.adapters.storage import open_store
+from chainprice.core import parse_block
+from chainprice.lake.chain_check import ChainRefused
+from chainprice.lake.check import check_lake
+from chainprice.lake.ingest import ingest
+from chainprice.lake.manifest import MANIFEST, LakeDamagedError, load_manifest
+from chainprice.lake.parquet_io import LakeObjectError
+from chainprice.lake.reader import output_rows
+from chainprice.lake.repair import rebuild, rollback
+from chainprice.lake_schema import parse_object
+from chainprice.nodesim import NodeSim, ServedChain
+from chainprice.simchain import compact_day
 
 G1 = "g1_42k"
 
@@ -73,7 +73,7 @@ def test_a_fork_deeper_than_the_limit_is_refused_naming_its_height(lake) -> None
 
 
 def _depth(n: int):
-    from lake.ingest import LakeSettings
+    from chainprice.lake.ingest import LakeSettings
 
     return LakeSettings(max_reorg_depth=n)
 
@@ -202,7 +202,7 @@ def test_readers_holding_an_old_manifest_never_fail_while_days_are_published(tmp
 
     def reader() -> None:
         nonlocal reads
-        from lake.reader import output_rows
+        from chainprice.lake.reader import output_rows
 
         while not done.is_set() or reads < 1000:
             try:

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import lake_schema
-from lake_schema import (
+from chainprice import lake_schema
+from chainprice.lake_schema import (
     SCHEMA_VERSION,
     SPEND_LOOKBACK,
     TABLES,

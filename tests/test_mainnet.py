@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from conftest import MAINNET, mainnet_block, mainnet_index
 
-from core import RawBlock, parse_blocks, recorded_amounts
-from core.output_filter import kept_transactions
-from core.sha256d import merkle_tree
+from chainprice.core import RawBlock, parse_blocks, recorded_amounts
+from chainprice.core.output_filter import kept_transactions
+from chainprice.core.sha256d import merkle_tree
 
 BLOCKS = mainnet_index()["blocks"]
 IDS = [str(b["height"]) for b in BLOCKS]

@@ -8,10 +8,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from txbuild import Tx, TxIn, TxOut, payment
 
-from core.errors import PriceError
-from core.mempool import ConfirmedTxids, candidates, mempool_price, spends_any, window_bounds
-from core.mempool_txs import TransactionParseError, concat_txs, parse_transactions
-from simchain import compact_day, generate_chain, generate_mempool
+from chainprice.core.errors import PriceError
+from chainprice.core.mempool import (
+    ConfirmedTxids,
+    candidates,
+    mempool_price,
+    spends_any,
+    window_bounds,
+)
+from chainprice.core.mempool_txs import TransactionParseError, concat_txs, parse_transactions
+from chainprice.simchain import compact_day, generate_chain, generate_mempool
 
 NO_CONFIRMED = ConfirmedTxids(np.empty((0, 32), np.uint8), np.empty(0, np.int64))
 
@@ -129,7 +135,7 @@ def test_no_passing_transaction_is_one_clear_error() -> None:
 
 
 def test_the_cli_window_default_is_the_engines() -> None:
-    from cli.mempool_command import WINDOW_HOURS
-    from core.mempool import DEFAULT_WINDOW_SECONDS
+    from chainprice.cli.mempool_command import WINDOW_HOURS
+    from chainprice.core.mempool import DEFAULT_WINDOW_SECONDS
 
     assert WINDOW_HOURS * 3600 == DEFAULT_WINDOW_SECONDS

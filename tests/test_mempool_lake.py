@@ -19,16 +19,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adapters.node import NodeConfig, open_source
-from adapters.node.mempool_tracker import MempoolTracker
-from adapters.storage import ObjectStore
-from cli.main import main
-from core import parse_block, price_blocks
-from core.mempool import mempool_price
-from core.mempool_txs import parse_transactions
-from core.windows import Window
-from lake.manifest import load_manifest
-from lake.mempool_series import (
+from chainprice.adapters.node import NodeConfig, open_source
+from chainprice.adapters.node.mempool_tracker import MempoolTracker
+from chainprice.adapters.storage import ObjectStore
+from chainprice.cli.main import main
+from chainprice.core import parse_block, price_blocks
+from chainprice.core.mempool import mempool_price
+from chainprice.core.mempool_txs import parse_transactions
+from chainprice.core.windows import Window
+from chainprice.lake.manifest import load_manifest
+from chainprice.lake.mempool_series import (
     MempoolRun,
     load_state,
     read_mempool_points,
@@ -36,11 +36,11 @@ from lake.mempool_series import (
     state_txs,
     write_mempool_run,
 )
-from lake.publication import sweep
-from lake.sql_views import lake_connection
-from nodesim import NodeSim, ServedChain
-from nodesim.moving_mempool import MempoolFlow, MovingMempool
-from simchain import SimulatedChain, compact_day, generate_chain, generate_mempool
+from chainprice.lake.publication import sweep
+from chainprice.lake.sql_views import lake_connection
+from chainprice.nodesim import NodeSim, ServedChain
+from chainprice.nodesim.moving_mempool import MempoolFlow, MovingMempool
+from chainprice.simchain import SimulatedChain, compact_day, generate_chain, generate_mempool
 
 pytest_plugins = ["tests.emulators"]
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,7 +122,7 @@ def test_cli_json_then_a_stateless_run_fetches_only_new_transactions(
 
 
 def load_manifest_store(path: str) -> ObjectStore:
-    from adapters.storage import open_store
+    from chainprice.adapters.storage import open_store
 
     return open_store(path)
 
@@ -179,7 +179,7 @@ def test_mempool_estimate_agrees_with_the_blocks_that_confirm_it(sim: SimulatedC
 
 def _start_node_process(*extra: str) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "nodesim", "--port", "0", *AUTH, *extra],
+        [sys.executable, "-m", "chainprice.nodesim", "--port", "0", *AUTH, *extra],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -198,7 +198,17 @@ def test_watch_refreshes_cheaply_and_ends_cleanly_on_ctrl_c() -> None:
     node, url = _start_node_process("--mempool-size", "2000", "--mempool-rate", "5")
     try:
         watch = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "mempool", "--node", url, *AUTH, "--watch", "1"],
+            [
+                sys.executable,
+                "-m",
+                "chainprice.cli.main",
+                "mempool",
+                "--node",
+                url,
+                *AUTH,
+                "--watch",
+                "1",
+            ],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -232,7 +242,7 @@ def test_empty_and_blocksonly_nodes_end_with_one_line(extra: tuple[str, ...], me
     node, url = _start_node_process(*extra)
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "cli.main", "mempool", "--node", url, *AUTH],
+            [sys.executable, "-m", "chainprice.cli.main", "mempool", "--node", url, *AUTH],
             cwd=ROOT,
             capture_output=True,
             text=True,

@@ -17,17 +17,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import numpy as np
 import pytest
 
-from adapters.node import NodeChain, NodeConfig, open_source
-from adapters.node.mempool_listing import MempoolUnavailableError
-from adapters.node.mempool_tracker import MempoolTracker
-from cli.main import main
-from core import parse_block
-from core.errors import PriceError
-from core.mempool import mempool_price
-from nodesim import NodeSim, ServedChain
-from nodesim.moving_mempool import MempoolFlow, MovingMempool, bumped
-from nodesim.transactions import decode_tx
-from simchain import SimulatedChain, compact_day, generate_chain
+from chainprice.adapters.node import NodeChain, NodeConfig, open_source
+from chainprice.adapters.node.mempool_listing import MempoolUnavailableError
+from chainprice.adapters.node.mempool_tracker import MempoolTracker
+from chainprice.cli.main import main
+from chainprice.core import parse_block
+from chainprice.core.errors import PriceError
+from chainprice.core.mempool import mempool_price
+from chainprice.nodesim import NodeSim, ServedChain
+from chainprice.nodesim.moving_mempool import MempoolFlow, MovingMempool, bumped
+from chainprice.nodesim.transactions import decode_tx
+from chainprice.simchain import SimulatedChain, compact_day, generate_chain
 
 KINDS = ("rpc", "rest", "esplora")
 TX_FETCHES = {"rpc": "getrawtransaction", "rest": "/rest/tx/", "esplora": "/api/tx/"}
@@ -247,8 +247,8 @@ def test_a_node_cutting_or_dropping_mempool_answers_is_one_line(
 
 
 def test_lake_ingest_sees_mined_blocks_arrive(moving, tmp_path) -> None:
-    from adapters.storage import open_store
-    from lake.ingest import ingest
+    from chainprice.adapters.storage import open_store
+    from chainprice.lake.ingest import ingest
 
     node, mover, _ = moving
     store = open_store(str(tmp_path / "lake"))

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from conftest import expected, golden_chain
 
-from adapters.node import (
+from chainprice.adapters.node import (
     BadResponseError,
     BlockCheckError,
     BlockFetchError,
@@ -23,8 +23,8 @@ from adapters.node import (
     NotFoundError,
     UnreachableError,
 )
-from adapters.node.headers import header_hash
-from core import BlockParseError, PriceResult, RawBlock, parse_blocks, price_day
+from chainprice.adapters.node.headers import header_hash
+from chainprice.core import BlockParseError, PriceResult, RawBlock, parse_blocks, price_day
 
 NAME = "g1_42k"
 DAY = dt.date(2024, 3, 15)

@@ -12,10 +12,10 @@ import pytest
 import responses
 from test_node_rest import linked_headers
 
-from adapters.node import EsploraSource, FetchStats, NodeConfig, NotFoundError
-from adapters.node.esplora import header_from_fields
-from adapters.node.headers import header_hash, header_time, previous_hash
-from adapters.node.http import HttpClient
+from chainprice.adapters.node import EsploraSource, FetchStats, NodeConfig, NotFoundError
+from chainprice.adapters.node.esplora import header_from_fields
+from chainprice.adapters.node.headers import header_hash, header_time, previous_hash
+from chainprice.adapters.node.http import HttpClient
 
 URL = "http://esplora.test/api"
 START = 900_000

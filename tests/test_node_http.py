@@ -12,7 +12,7 @@ import requests
 import responses
 from responses import matchers
 
-from adapters.node import (
+from chainprice.adapters.node import (
     AuthError,
     BadResponseError,
     ConfigError,
@@ -24,7 +24,7 @@ from adapters.node import (
     UnreachableError,
     open_source,
 )
-from adapters.node.http import HttpClient, body_bytes, body_json, redact
+from chainprice.adapters.node.http import HttpClient, body_bytes, body_json, redact
 
 URL = "http://node.test:8332/rest/chaininfo.json"
 

@@ -13,9 +13,9 @@ import datetime as dt
 import pytest
 import requests
 
-from cli.main import main
-from nodesim import NodeSim, ServedChain
-from simchain import compact_day, generate_chain
+from chainprice.cli.main import main
+from chainprice.nodesim import NodeSim, ServedChain
+from chainprice.simchain import compact_day, generate_chain
 
 DAY = dt.date(2024, 6, 1)
 
@@ -105,7 +105,7 @@ def test_a_day_before_the_node_s_first_block_names_the_day(capsys, sim) -> None:
 def test_node_sim_takes_prune_below(capsys) -> None:
     import argparse
 
-    from nodesim.cli import add_arguments, build_node
+    from chainprice.nodesim.cli import add_arguments, build_node
 
     parser = argparse.ArgumentParser()
     add_arguments(parser)

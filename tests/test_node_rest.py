@@ -11,10 +11,16 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
-from adapters.node import BadResponseError, FetchStats, NodeConfig, NotFoundError, RestSource
-from adapters.node.headers import header_hash
-from adapters.node.http import HttpClient
-from core.sha256d import double_sha256
+from chainprice.adapters.node import (
+    BadResponseError,
+    FetchStats,
+    NodeConfig,
+    NotFoundError,
+    RestSource,
+)
+from chainprice.adapters.node.headers import header_hash
+from chainprice.adapters.node.http import HttpClient
+from chainprice.core.sha256d import double_sha256
 
 URL = "http://node.test:8332"
 START = 800_000

@@ -18,7 +18,7 @@ from conftest import golden_chain
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.node import (
+from chainprice.adapters.node import (
     AuthError,
     BadResponseError,
     ConfigError,
@@ -28,9 +28,9 @@ from adapters.node import (
     RpcError,
     RpcSource,
 )
-from adapters.node.headers import header_hash
-from adapters.node.hexjson import loads_hex_answer
-from adapters.node.http import HttpClient
+from chainprice.adapters.node.headers import header_hash
+from chainprice.adapters.node.hexjson import loads_hex_answer
+from chainprice.adapters.node.http import HttpClient
 
 URL = "http://node.test:8332/"
 START = 834370  # first height of the golden chain g1_42k

@@ -12,8 +12,8 @@ import pytest
 from conftest import GOLDEN, golden_chain, golden_results
 from test_node_chain import assert_same_result, parse_one
 
-from adapters.exchange import ExchangePrices
-from adapters.node import (
+from chainprice.adapters.exchange import ExchangePrices
+from chainprice.adapters.node import (
     AuthError,
     BlockSource,
     NodeChain,
@@ -21,9 +21,9 @@ from adapters.node import (
     NotFoundError,
     open_source,
 )
-from core import price_day
-from nodesim import FaultPlan, NodeSim, ServedChain
-from simchain import compact_day
+from chainprice.core import price_day
+from chainprice.nodesim import FaultPlan, NodeSim, ServedChain
+from chainprice.simchain import compact_day
 
 KINDS = ("rest", "rpc", "esplora")
 FAULTS = FaultPlan(error_rate=0.1, drop_rate=0.05, truncate_rate=0.05, seed=1)

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from plain_reader import read_block, read_tx
 
-from adapters.memory_chain import MemoryChain
-from core import price_day
-from core.errors import SourceError
-from nodesim import ServedChain
-from simchain import SimulatedChain, compact_day, generate_chain, generate_mempool
-from simchain.amounts import USD_AMOUNTS
+from chainprice.adapters.memory_chain import MemoryChain
+from chainprice.core import price_day
+from chainprice.core.errors import SourceError
+from chainprice.nodesim import ServedChain
+from chainprice.simchain import SimulatedChain, compact_day, generate_chain, generate_mempool
+from chainprice.simchain.amounts import USD_AMOUNTS
 
 
 @pytest.fixture(scope="module")

@@ -16,13 +16,13 @@ from bitcoin.wallet import CBitcoinAddress
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nodesim.addresses import base58check, segwit_address, with_descriptor_checksum
-from nodesim.headers import is_hash_hex
-from nodesim.jsonwire import Amount, core_json
-from nodesim.prices import js_parse_int
-from nodesim.rest import _split_format
-from nodesim.scripts import script_asm, script_info, script_ops
-from nodesim.transactions import decode_tx
+from chainprice.nodesim.addresses import base58check, segwit_address, with_descriptor_checksum
+from chainprice.nodesim.headers import is_hash_hex
+from chainprice.nodesim.jsonwire import Amount, core_json
+from chainprice.nodesim.prices import js_parse_int
+from chainprice.nodesim.rest import _split_format
+from chainprice.nodesim.scripts import script_asm, script_info, script_ops
+from chainprice.nodesim.transactions import decode_tx
 
 G_X = bytes.fromhex("79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798")
 

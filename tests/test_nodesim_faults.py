@@ -10,10 +10,10 @@ from collections import Counter
 import pytest
 import requests
 
-from core.block_parser import parse_block
-from core.errors import BlockParseError
-from nodesim import FaultPlan, NodeSim, ServedChain
-from simchain import compact_day
+from chainprice.core.block_parser import parse_block
+from chainprice.core.errors import BlockParseError
+from chainprice.nodesim import FaultPlan, NodeSim, ServedChain
+from chainprice.simchain import compact_day
 
 AUTH = ("u", "p")
 

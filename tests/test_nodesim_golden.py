@@ -15,10 +15,10 @@ import pytest
 import requests
 from conftest import GOLDEN, expected
 
-from adapters.memory_chain import MemoryChain
-from core import price_day
-from core.errors import SourceError
-from nodesim import NodeSim, ServedChain
+from chainprice.adapters.memory_chain import MemoryChain
+from chainprice.core import price_day
+from chainprice.core.errors import SourceError
+from chainprice.nodesim import NodeSim, ServedChain
 
 NAME = "g2_97k"
 

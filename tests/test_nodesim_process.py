@@ -1,4 +1,4 @@
-"""``python -m nodesim`` as its own process: ready line, answers, clean shutdown on a signal."""
+"""``python -m chainprice.nodesim`` as a process: ready line, answers, clean exit on a signal."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from simchain import compact_day
+from chainprice.simchain import compact_day
 
 READY_TIMEOUT = 120
 
 
 def start(*args: str) -> subprocess.Popen[str]:
-    cmd = [sys.executable, "-m", "nodesim", "--port", "0", *args]
+    cmd = [sys.executable, "-m", "chainprice.nodesim", "--port", "0", *args]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -66,7 +66,15 @@ def test_process_serves_a_golden_folder_with_a_password(tmp_path: Path):
 
 def test_bad_arguments_end_in_one_line_and_exit_code_2(tmp_path: Path):
     missing = subprocess.run(
-        [sys.executable, "-m", "nodesim", "--chain", str(tmp_path), "--datadir", str(tmp_path)],
+        [
+            sys.executable,
+            "-m",
+            "chainprice.nodesim",
+            "--chain",
+            str(tmp_path),
+            "--datadir",
+            str(tmp_path),
+        ],
         capture_output=True,
         text=True,
         timeout=60,
@@ -83,7 +91,7 @@ def test_without_password_or_datadir_the_cookie_goes_to_a_temporary_folder() -> 
 
     chain = str(Path(__file__).parent / "data" / "golden" / "g1_42k")
     node = subprocess.Popen(
-        [sys.executable, "-m", "nodesim", "--chain", chain, "--port", "0"],
+        [sys.executable, "-m", "chainprice.nodesim", "--chain", chain, "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from nodesim import NodeSim, ServedChain
-from nodesim.prices import CURRENCIES, NO_DATA_TIME, NOISE
-from simchain import PricePath, compact_day
+from chainprice.nodesim import NodeSim, ServedChain
+from chainprice.nodesim.prices import CURRENCIES, NO_DATA_TIME, NOISE
+from chainprice.simchain import PricePath, compact_day
 
 TEXT = "text/plain"
 

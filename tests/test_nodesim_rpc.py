@@ -22,8 +22,8 @@ import pytest
 import requests
 from bitcoinrpc.authproxy import AuthServiceProxy, JSONRPCException
 
-from nodesim import NodeSim, ServedChain
-from simchain import compact_day
+from chainprice.nodesim import NodeSim, ServedChain
+from chainprice.simchain import compact_day
 
 USER, PASSWORD = "alice", "s3cret"
 

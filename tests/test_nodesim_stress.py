@@ -16,7 +16,7 @@ import threading
 import time
 from pathlib import Path
 
-from adapters.node import NodeConfig, RestSource
+from chainprice.adapters.node import NodeConfig, RestSource
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 96
@@ -31,7 +31,7 @@ def _burn(stop) -> None:
 
 def test_no_request_waits_past_its_timeout_under_load() -> None:
     node = subprocess.Popen(
-        [sys.executable, "-m", "nodesim", "--port", "0", "--rpc-password", "p"],
+        [sys.executable, "-m", "chainprice.nodesim", "--port", "0", "--rpc-password", "p"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

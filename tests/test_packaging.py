@@ -1,4 +1,4 @@
-"""The wheel holds every package the commands import; ``uv run`` does not recompile on each call."""
+"""The wheel holds every package, all under `chainprice`; `uv run` does not recompile each call."""
 
 from __future__ import annotations
 
@@ -12,11 +12,7 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
 def _packages() -> set[str]:
-    return {
-        p.parent.name
-        for p in ROOT.glob("*/__init__.py")
-        if p.parent.name not in ("tests", "benchmarks")
-    }
+    return {str(p.parent.relative_to(ROOT)) for p in ROOT.glob("chainprice/**/__init__.py")}
 
 
 def test_the_wheel_holds_every_package(tmp_path) -> None:
@@ -29,9 +25,10 @@ def test_the_wheel_holds_every_package(tmp_path) -> None:
     )
     (wheel,) = tmp_path.glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    present = {n.split("/")[0] for n in names if n.endswith("/__init__.py")}
+    present = {n.rsplit("/", 1)[0] for n in names if n.endswith("/__init__.py")}
     assert _packages() - present == set()
-    assert "lake/ingest.py" in names
+    assert {n.split("/")[0] for n in names if not n.startswith("chainprice-")} == {"chainprice"}
+    assert "chainprice/lake/ingest.py" in names
     assert any(n.endswith("licenses/LICENSE") or n.endswith("/LICENSE") for n in names)
 
 

@@ -25,9 +25,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from plain_reader import Block, merkle, read_block, read_compact_size, read_tx, sha256d
 
-import core
-from core.block_parser import RawBlock, WindowColumns, parse_blocks
-from core.errors import BlockParseError
+from chainprice import core
+from chainprice.core.block_parser import RawBlock, WindowColumns, parse_blocks
+from chainprice.core.errors import BlockParseError
 
 pytestmark = pytest.mark.timeout(300)  # a hang is a failure, not a stuck CI job
 
@@ -306,7 +306,7 @@ PARSE_MANY = r"""
 import sys
 sys.path.insert(0, sys.argv[1])  # the very core package the tests import
 import numpy as np
-from core.block_parser import RawBlock, parse_blocks
+from chainprice.core.block_parser import RawBlock, parse_blocks
 blocks = [bytes.fromhex(h) for h in sys.stdin.read().split()]
 first = {}
 for round_ in range(300):

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core import Amounts, PriceError, Window, price_amounts
-from core.final_price import central_point, final_price
-from core.histogram import BIN_EDGES, clean_histogram, raw_histogram
-from core.price_points import (
+from chainprice.core import Amounts, PriceError, Window, price_amounts
+from chainprice.core.final_price import central_point, final_price
+from chainprice.core.histogram import BIN_EDGES, clean_histogram, raw_histogram
+from chainprice.core.price_points import (
     ROUND_HI,
     ROUND_LO,
     ROUND_SATS,
@@ -18,8 +18,14 @@ from core.price_points import (
     is_near_round_sats,
     price_points,
 )
-from core.sha256d import LIBCRYPTO, double_sha256, double_sha256_spans, merkle_root, merkle_tree
-from core.stencils import SMOOTH, SPIKE
+from chainprice.core.sha256d import (
+    LIBCRYPTO,
+    double_sha256,
+    double_sha256_spans,
+    merkle_root,
+    merkle_tree,
+)
+from chainprice.core.stencils import SMOOTH, SPIKE
 
 WINDOW = Window(800000, 800144, 800150)
 
@@ -159,7 +165,7 @@ def test_chart_points_keep_their_order_unless_the_window_is_one_block() -> None:
 
 def test_bin_index_equals_searching_the_edges() -> None:
     """The log10 shortcut must land in the same bin as a search, edges and their neighbours too."""
-    from core.histogram import BIN_EDGES, bin_index
+    from chainprice.core.histogram import BIN_EDGES, bin_index
 
     rng = np.random.default_rng(0)
     amounts = np.concatenate(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import lake_schema
+from chainprice import lake_schema
 
 
 def test_readme_documents_every_table_as_the_schemas_do() -> None:

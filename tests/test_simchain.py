@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from plain_reader import Block, Tx, merkle, read_block, sha256d
 
-from simchain import (
+from chainprice.simchain import (
     ChainSpec,
     PaymentMix,
     SimulatedChain,
@@ -25,7 +25,7 @@ from simchain import (
     full_size_day,
     generate_chain,
 )
-from simchain.amounts import USD_AMOUNTS
+from chainprice.simchain.amounts import USD_AMOUNTS
 
 NULL_TXID = bytes(32)
 COMMITMENT_PREFIX = bytes.fromhex("6a24aa21a9ed")
@@ -259,7 +259,7 @@ def test_planted_price_path() -> None:
 
 
 def test_project_parser_reads_the_chain(small: SimulatedChain, small_blocks: list[Block]) -> None:
-    parser = pytest.importorskip("core.block_parser")
+    parser = pytest.importorskip("chainprice.core.block_parser")
     cols = parser.parse_blocks(
         [
             parser.RawBlock(h, raw)
@@ -318,7 +318,7 @@ def test_compact_preset_day() -> None:
 
 def test_same_block_spends_follow_their_parents() -> None:
     """A node refuses a block where a transaction spends one placed after it."""
-    from core import parse_block
+    from chainprice.core import parse_block
 
     sim = generate_chain(compact_day())
     spends = 0

@@ -19,10 +19,10 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 from site_lake import commit, compared, day_row, golden_lake, put_day, put_mempool
 
-from adapters.file_server import start_server
-from lake.feed import FEED
-from lake.sql_views import lake_connection
-from sitebuild import SITE_SOURCE, build_site
+from chainprice.adapters.file_server import start_server
+from chainprice.lake.feed import FEED
+from chainprice.lake.sql_views import lake_connection
+from chainprice.sitebuild import SITE_SOURCE, build_site
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -158,7 +158,7 @@ def divergent(browser, served):
 
 
 def lake_of(served, name: str):
-    from adapters.storage import open_store
+    from chainprice.adapters.storage import open_store
 
     return open_store(str(served["root"] / name / "lake"))
 

@@ -12,11 +12,11 @@ import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.file_server import byte_range, start_server
-from cli.main import main
-from cli.site_command import serve_root
-from core.errors import ChainPriceError
-from sitebuild import page_lake_url
+from chainprice.adapters.file_server import byte_range, start_server
+from chainprice.cli.main import main
+from chainprice.cli.site_command import serve_root
+from chainprice.core.errors import ChainPriceError
+from chainprice.sitebuild import page_lake_url
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +124,7 @@ def test_site_serve_prints_the_page_url_and_serves_it(built: Path) -> None:
     command = [
         sys.executable,
         "-m",
-        "cli.main",
+        "chainprice.cli.main",
         "site",
         "serve",
         "--site",

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from adapters.storage import ObjectMissingError, ObjectStore, StorageError
+from chainprice.adapters.storage import ObjectMissingError, ObjectStore, StorageError
 
 pytest_plugins = ["tests.emulators"]
 

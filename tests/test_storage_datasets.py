@@ -20,11 +20,11 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import golden_chain
 
-from adapters.storage import ObjectStore, StorageError
-from adapters.storage.duckdb_conn import connect
-from core import parse_blocks
-from core.windows import utc_date
-from lake_schema import TABLES, block_object, to_table
+from chainprice.adapters.storage import ObjectStore, StorageError
+from chainprice.adapters.storage.duckdb_conn import connect
+from chainprice.core import parse_blocks
+from chainprice.core.windows import utc_date
+from chainprice.lake_schema import TABLES, block_object, to_table
 
 pytest_plugins = ["tests.emulators"]
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from adapters.storage import StorageError
+from chainprice.adapters.storage import StorageError
 
 if TYPE_CHECKING:
     from tests.emulators import Emulator, FaultyProxy

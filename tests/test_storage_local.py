@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.storage import StorageError, open_store
-from adapters.storage.local import LocalStore
+from chainprice.adapters.storage import StorageError, open_store
+from chainprice.adapters.storage.local import LocalStore
 
 NAME = "outputs/date=2024-06-01/000845390-00000000000000ab.parquet"
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,7 +69,7 @@ def test_losing_a_create_only_race_leaves_no_temp_file(tmp_path: Path) -> None:
 CRASHING_WRITER = textwrap.dedent(
     """
     import os, sys, time
-    from adapters.storage import open_store
+    from chainprice.adapters.storage import open_store
 
     def stall(fd):
         print("written, not committed", flush=True)

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from adapters.storage import StorageConfig, StorageError, open_store
-from adapters.storage.gcs import GcsStore
-from adapters.storage.local import LocalStore
-from adapters.storage.s3 import S3Store
+from chainprice.adapters.storage import StorageConfig, StorageError, open_store
+from chainprice.adapters.storage.gcs import GcsStore
+from chainprice.adapters.storage.local import LocalStore
+from chainprice.adapters.storage.s3 import S3Store
 
 if TYPE_CHECKING:
     from tests.emulators import Emulator

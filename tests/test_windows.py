@@ -22,8 +22,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.errors import WindowError
-from core.windows import (
+from chainprice.core.errors import WindowError
+from chainprice.core.windows import (
     FIRST_DATE,
     Window,
     block_window,

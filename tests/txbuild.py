@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.block_parser import RawBlock
-from core.sha256d import double_sha256, merkle_root
-from simchain.scripts import compact_size
+from chainprice.core.block_parser import RawBlock
+from chainprice.core.sha256d import double_sha256, merkle_root
+from chainprice.simchain.scripts import compact_size
 
 
 @dataclass

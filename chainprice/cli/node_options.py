@@ -1,0 +1,174 @@
+"""Command-line options that say how to reach a node, and the ``NodeChain`` they open."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from chainprice.adapters.node.config import NodeConfig
+from chainprice.adapters.node.errors import ConfigError
+
+if TYPE_CHECKING:
+    from chainprice.adapters.node import NodeChain
+    from chainprice.core import ParsedBlock
+
+SOURCES = ("rpc", "rest", "esplora")
+PASSWORD_ENV = "CHAINPRICE_RPC_PASSWORD"
+MAX_WORKERS = 64
+"""More parallel connections than this only queue at the node."""
+MAX_RETRIES = 100
+MAX_TIMEOUT = 86_400.0
+
+
+def _header(value: str) -> tuple[str, str]:
+    """``Name: value``; a malformed one is refused without echoing it (it may hold a token)."""
+    name, sep, content = value.partition(":")
+    name = name.strip()
+    if not sep or not name or any(c.isspace() for c in name) or not name.isprintable():
+        raise argparse.ArgumentTypeError(
+            "an HTTP header looks like 'Name: value' (the value given is not shown)"
+        )
+    return name, content.strip()
+
+
+def _bounded_int(low: int, high: int):
+    """An argparse type for a whole number in ``[low, high]`` that says the bound when refused."""
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            number = low - 1
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number from {low} to {high}, not {value!r}"
+            )
+        return number
+
+    return parse
+
+
+def _timeout(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not (math.isfinite(seconds) and 0 < seconds <= MAX_TIMEOUT):
+        raise argparse.ArgumentTypeError(
+            f"must be above 0 and at most {MAX_TIMEOUT:g} seconds, not {value}"
+        )
+    return seconds
+
+
+def add_node_arguments(parser: argparse.ArgumentParser) -> None:
+    node = parser.add_argument_group("node")
+    node.add_argument("--node", metavar="URL", help="node URL, e.g. http://127.0.0.1:8332")
+    node.add_argument("--source", choices=SOURCES, default="rpc", help="protocol (default rpc)")
+    node.add_argument("--rpc-user")
+    node.add_argument(
+        "--rpc-password",
+        help=f"visible to other users in ps: prefer --rpc-cookie, --rpc-password-file "
+        f"or ${PASSWORD_ENV}",
+    )
+    node.add_argument(
+        "--rpc-password-file",
+        type=Path,
+        metavar="FILE",
+        help="read the RPC password from the first line of FILE",
+    )
+    node.add_argument("--rpc-cookie", type=Path, metavar="FILE", help="Bitcoin Core .cookie file")
+    node.add_argument(
+        "--header",
+        type=_header,
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="extra HTTP header for every request (tunnel tokens); repeatable",
+    )
+    node.add_argument(
+        "--timeout", type=_timeout, default=60.0, help="seconds per request (default 60)"
+    )
+    node.add_argument(
+        "--retries",
+        type=_bounded_int(0, MAX_RETRIES),
+        default=5,
+        help=f"retries per request or block, 0..{MAX_RETRIES} (default 5)",
+    )
+    node.add_argument(
+        "--workers",
+        type=_bounded_int(1, MAX_WORKERS),
+        default=8,
+        help=f"parallel connections, 1..{MAX_WORKERS} (default 8)",
+    )
+    node.add_argument("--ca-bundle", metavar="FILE", help="CA bundle to verify the node's TLS")
+    node.add_argument(
+        "--insecure", action="store_true", help="do not verify the node's TLS certificate"
+    )
+
+
+def _rpc_password(args: argparse.Namespace) -> str | None:
+    """``--rpc-password``, else the first line of ``--rpc-password-file``, else the environment."""
+    if args.rpc_password is not None and args.rpc_password_file is not None:
+        raise ConfigError("give --rpc-password or --rpc-password-file, not both")
+    if args.rpc_password_file is not None:
+        try:
+            lines = args.rpc_password_file.read_text().splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            why = getattr(exc, "strerror", None) or "not a text file"
+            raise ConfigError(f"--rpc-password-file {args.rpc_password_file}: {why}") from None
+        if not lines or not lines[0]:
+            raise ConfigError(f"--rpc-password-file {args.rpc_password_file}: empty first line")
+        return lines[0]
+    if args.rpc_password is not None:
+        return args.rpc_password
+    return os.environ.get(PASSWORD_ENV) or None
+
+
+def node_config(args: argparse.Namespace) -> NodeConfig:
+    """The node's settings: credentials and tunnel headers go here and nowhere else."""
+    if args.rpc_cookie is not None and not args.rpc_cookie.is_file():
+        raise ConfigError(f"--rpc-cookie {args.rpc_cookie}: no such file")
+    return NodeConfig(
+        rpc_user=args.rpc_user,
+        rpc_password=_rpc_password(args),
+        rpc_cookie=args.rpc_cookie,
+        headers=dict(args.header),
+        timeout=args.timeout,
+        retries=args.retries,
+        workers=args.workers,
+        tls_verify=False if args.insecure else (args.ca_bundle or True),
+    )
+
+
+def api_config(args: argparse.Namespace) -> NodeConfig:
+    """Settings for a price API: the node's patience, none of its credentials, headers or CA."""
+    return NodeConfig(timeout=args.timeout, retries=args.retries)
+
+
+def open_node(args: argparse.Namespace) -> NodeChain:
+    if not args.node or args.node != args.node.strip():
+        raise ConfigError(
+            "--node is empty or has spaces around it: give the node URL, e.g. "
+            "http://127.0.0.1:8332 (without --node the built-in simulated chain is priced)"
+        )
+    from chainprice.adapters.node import NodeChain, open_source
+    from chainprice.core import parse_block
+
+    config = node_config(args)
+    source = open_source(args.node, args.source, config=config)
+    return NodeChain(source, workers=config.workers, retries=config.retries, verify=parse_block)
+
+
+def parsed_blocks(chain: NodeChain, start: int, end: int) -> Iterator[ParsedBlock]:
+    """Blocks parsed as they arrive, with a progress bar on stderr."""
+    from chainprice.cli.progress import block_bar
+    from chainprice.core import parse_block
+
+    with block_bar(end - start) as bar:
+        for block in chain.iter_blocks(start, end, parse_block):
+            bar.update(1)
+            yield block

@@ -1,0 +1,60 @@
+"""DuckDB over the lake: one view per table, over the files the manifest lists.
+
+Views use the manifest's explicit file lists rather than globs, so a query
+never sees an object a writer has not committed yet, and the same lists
+work where globs cannot (plain HTTP, browsers). A table with a missing or
+truncated object gets no view (and a warning naming the object), so queries
+of the other tables still work.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import duckdb
+
+from chainprice.adapters.storage import ObjectStore
+from chainprice.adapters.storage.duckdb_conn import connect
+from chainprice.lake.manifest import Manifest, load_manifest
+from chainprice.lake_schema import TABLES
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def damaged_objects(store: ObjectStore, manifest: Manifest) -> dict[str, str]:
+    """Listed object -> what is wrong with it (missing, or not the size written)."""
+    present = {info.name: info.size for info in store.list_details("")}
+    wrong = {}
+    for name, (size, _) in manifest.objects.items():
+        if name not in present:
+            wrong[name] = "missing"
+        elif present[name] != size:
+            wrong[name] = f"{present[name]} bytes, {size} were written"
+    return wrong
+
+
+def lake_connection(store: ObjectStore) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with a view per intact lake table (empty tables get an empty view)."""
+    con = connect(store)
+    manifest = load_manifest(store)
+    wrong = damaged_objects(store, manifest)
+    for name, table in TABLES.items():
+        files = manifest.names(name)
+        bad = [f for f in files if f in wrong]
+        if bad:
+            print(
+                f"chainprice: table {name} is unavailable: object {bad[0]} is {wrong[bad[0]]} "
+                f"(run `chainprice lake check --lake {store.url}`)",
+                file=sys.stderr,
+            )
+        elif files:
+            paths = ", ".join(_quote(store.duckdb_path(f)) for f in files)
+            con.execute(
+                f"CREATE VIEW {name} AS SELECT * FROM "
+                f"read_parquet([{paths}], hive_partitioning = true, union_by_name = true)"
+            )
+        else:
+            con.register(name, table.dataset_schema.empty_table())
+    return con

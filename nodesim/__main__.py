@@ -1,5 +1,0 @@
-"""``python -m nodesim``: see ``nodesim.cli``."""
-
-from nodesim.cli import main
-
-main()

@@ -1,6 +1,0 @@
-"""Building the static site: the page's own files, its pinned vendor assets and its config."""
-
-from sitebuild.assets import SITE_SOURCE, build_site, ensure_node_modules
-from sitebuild.config import page_lake_url
-
-__all__ = ["SITE_SOURCE", "build_site", "ensure_node_modules", "page_lake_url"]
