@@ -5,14 +5,19 @@ from __future__ import annotations
 import argparse
 import sys
 
-from chainprice.cli.node_options import add_node_arguments, api_config, open_node
+from chainprice.cli.node_options import add_node_arguments, env_default, open_node
 from chainprice.cli.options import date_arg, store_arg
 from chainprice.core.errors import ChainPriceError
 
 
 def _lake_argument(parser: argparse.ArgumentParser) -> None:
+    default = env_default("CHAINPRICE_LAKE_URL")
     parser.add_argument(
-        "--lake", type=store_arg, required=True, help="lake URL: a folder, gs://… or s3://…"
+        "--lake",
+        type=store_arg,
+        required=default is None,
+        default=default,
+        help="lake URL: a folder, gs://… or s3://… ($CHAINPRICE_LAKE_URL)",
     )
 
 
@@ -20,42 +25,26 @@ def _exchange_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--prices-url",
         metavar="URL",
-        help="mempool.space-compatible price API root (e.g. https://mempool.space/api); "
-        "without it prices are stored without the exchange comparison",
+        help="mempool.space-compatible price API root (e.g. https://mempool.space/api; "
+        "$CHAINPRICE_PRICES_URL); without it prices are stored without the exchange comparison",
     )
-
-
-def _exchange(args: argparse.Namespace, store):
-    if not args.prices_url:
-        return None
-    from chainprice.adapters.exchange import ExchangePrices
-    from chainprice.lake.exchange_rates import LakeExchange
-
-    return LakeExchange(store, ExchangePrices(args.prices_url, api_config(args)))
 
 
 def _writer_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-reorg-depth",
         type=int,
-        default=12,
         metavar="N",
-        help="deepest reorg to follow; a deeper fork is refused, changing nothing (default 12)",
+        help="deepest reorg to follow; a deeper fork is refused, changing nothing (default 12, "
+        "$CHAINPRICE_MAX_REORG_DEPTH)",
     )
     parser.add_argument(
         "--grace",
         type=float,
-        default=3600.0,
         metavar="SECONDS",
         help="how long replaced objects stay readable for readers holding an older manifest "
-        "(default 3600)",
+        "(default 3600, $CHAINPRICE_GRACE_SECONDS)",
     )
-
-
-def _settings(args: argparse.Namespace):
-    from chainprice.lake.ingest import LakeSettings
-
-    return LakeSettings(max_reorg_depth=args.max_reorg_depth, grace_seconds=args.grace)
 
 
 def add_lake_parsers(commands: argparse._SubParsersAction) -> None:
@@ -125,22 +114,21 @@ def _report(report) -> None:
 
 
 def run_ingest(args: argparse.Namespace) -> None:
+    from chainprice.cli.job_settings import job_wiring
     from chainprice.cli.progress import block_bar
-    from chainprice.lake.ingest import ingest
+    from chainprice.jobs.ingest import ingest_job
 
-    node = open_node(args)
+    wiring = job_wiring(args, args.lake, chain=True)
     with block_bar(None) as bar:
-        report = ingest(
-            args.lake,
-            node,
+        report = ingest_job(
+            wiring,
             start_height=args.start_height,
             stop_height=args.stop_height,
-            exchange=_exchange(args, args.lake),
             on_batch=bar.update,
-            settings=_settings(args),
+            quiet=True,
         )
     _report(report)
-    stats = node.stats.snapshot()
+    stats = wiring.node.stats.snapshot()
     print(
         f"chainprice: node retries {stats['retries']} ({stats['timeouts']} timeouts)",
         file=sys.stderr,
@@ -148,25 +136,19 @@ def run_ingest(args: argparse.Namespace) -> None:
 
 
 def run_backfill(args: argparse.Namespace) -> None:
+    from chainprice.cli.job_settings import job_wiring
     from chainprice.cli.progress import block_bar
-    from chainprice.lake.backfill import backfill
+    from chainprice.jobs.backfill import backfill_job
 
-    node = open_node(args)
+    wiring = job_wiring(args, args.lake, chain=True)
     with block_bar(None) as bar:
 
         def start(total: int) -> None:
             bar.total = total
             bar.refresh()
 
-        report = backfill(
-            args.lake,
-            node,
-            args.first,
-            args.last,
-            exchange=_exchange(args, args.lake),
-            on_start=start,
-            on_batch=bar.update,
-            settings=_settings(args),
+        report = backfill_job(
+            wiring, args.first, args.last, on_start=start, on_batch=bar.update, quiet=True
         )
     _report(report)
 

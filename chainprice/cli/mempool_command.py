@@ -14,13 +14,13 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from chainprice.cli.node_options import add_node_arguments, api_config, node_config
+from chainprice.cli.node_options import add_node_arguments, env_default
 from chainprice.cli.options import store_arg
 from chainprice.core.errors import ChainPriceError
 
 if TYPE_CHECKING:  # the engine and node clients load when the command runs, not for --help
-    from chainprice.adapters.node.mempool_tracker import MempoolSnapshot, MempoolTracker
-    from chainprice.core.mempool import MempoolResult
+    from chainprice.adapters.node.mempool_tracker import MempoolTracker
+    from chainprice.jobs.wiring import Wiring
 
 WINDOW_HOURS = 3.0
 """The window's default length (``core.mempool.DEFAULT_WINDOW_SECONDS``, in hours)."""
@@ -47,7 +47,12 @@ def add_mempool_parser(commands: argparse._SubParsersAction) -> None:
         description="Prices the transactions that entered the node's mempool within the window "
         "(default 3 hours up to the newest entry). The result is UNCONFIRMED.",
     )
-    mempool.add_argument("--lake", type=store_arg, help="also store the estimate in this lake")
+    mempool.add_argument(
+        "--lake",
+        type=store_arg,
+        default=env_default("CHAINPRICE_LAKE_URL"),
+        help="also store the estimate in this lake ($CHAINPRICE_LAKE_URL)",
+    )
     mempool.add_argument("--json", action="store_true", help="print one JSON object")
     mempool.add_argument(
         "--watch",
@@ -58,77 +63,23 @@ def add_mempool_parser(commands: argparse._SubParsersAction) -> None:
     mempool.add_argument(
         "--window-hours",
         type=_positive,
-        default=WINDOW_HOURS,
-        help="window length before the newest entry (default 3)",
+        help=f"window length before the newest entry (default {WINDOW_HOURS:g}, "
+        "$CHAINPRICE_MEMPOOL_WINDOW_HOURS)",
     )
     mempool.add_argument(
         "--prices-url",
         metavar="URL",
-        help="mempool.space-compatible price API root, for the exchange comparison",
+        help="mempool.space-compatible price API root, for the exchange comparison "
+        "($CHAINPRICE_PRICES_URL)",
     )
     mempool.add_argument(
         "--points-retention-days",
         type=_days,
-        default=7,
-        help="days each run's scatter is kept in the lake (default 7)",
+        help="days each run's scatter is kept in the lake (default 7, "
+        "$CHAINPRICE_MEMPOOL_POINTS_RETENTION_DAYS)",
     )
     add_node_arguments(mempool)
     mempool.set_defaults(run=run_mempool)
-
-
-def _exchange_price(args: argparse.Namespace) -> float | None:
-    if not args.prices_url:
-        return None
-    from chainprice.adapters.exchange import ExchangePrices
-
-    try:
-        return ExchangePrices(args.prices_url, api_config(args)).latest().usd
-    except ChainPriceError as exc:
-        print(f"chainprice: no current exchange price: {exc}", file=sys.stderr)
-        return None
-
-
-def _price(tracker: MempoolTracker, snap: MempoolSnapshot) -> MempoolResult:
-    from chainprice.core.mempool import mempool_price
-
-    return mempool_price(
-        snap.txs,
-        snap.mempool_txids,
-        snap.confirmed,
-        snap.tip,
-        tracker.window_seconds,
-        n_received=snap.n_received,
-    )
-
-
-def _record(
-    args: argparse.Namespace, snap: MempoolSnapshot, result: MempoolResult | None
-) -> dict[str, Any] | None:
-    """The run's fields (prices row and mempool_runs row), stored when ``--lake`` is given."""
-    from chainprice.lake.mempool_series import MempoolRun, mempool_price_row, mempool_run_row
-    from chainprice.lake.price_records import Validity
-
-    computed_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    run = MempoolRun(n_fetched=snap.n_fetched, n_gone=snap.n_gone)
-    exchange = _exchange_price(args) if result is not None else None
-    if args.lake is not None:
-        from chainprice.lake.mempool_series import write_mempool_run
-
-        write_mempool_run(
-            args.lake,
-            result,
-            snap.txs,
-            computed_at=computed_at,
-            exchange_price=exchange,
-            run=run,
-            retention_days=args.points_retention_days,
-        )
-    if result is None:
-        return None
-    fields = {"kind": "mempool", "unconfirmed": True}
-    fields |= mempool_price_row(result, Validity(), exchange, computed_at)
-    fields |= mempool_run_row(result, run, computed_at)
-    return fields
 
 
 def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
@@ -167,34 +118,20 @@ def _summary(fields: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _tracker(args: argparse.Namespace) -> MempoolTracker:
-    from chainprice.adapters.node import open_source
-    from chainprice.adapters.node.mempool_tracker import MempoolTracker
+def _wiring(args: argparse.Namespace) -> Wiring:
+    from chainprice.cli.job_settings import job_wiring
 
-    source = open_source(args.node, args.source, config=node_config(args))
-    state = None
-    if args.lake is not None:
-        from chainprice.lake.manifest import load_manifest
-        from chainprice.lake.mempool_series import load_state
-
-        state = load_state(args.lake, load_manifest(args.lake))
-    return MempoolTracker(
-        source, round(args.window_hours * 3600), state=state, workers=args.workers
-    )
+    return job_wiring(args, args.lake, chain=False)
 
 
-def _watch(args: argparse.Namespace, tracker: MempoolTracker) -> None:
+def _watch(args: argparse.Namespace, wiring: Wiring, tracker: MempoolTracker) -> None:
+    from chainprice.jobs.mempool import mempool_job
+
     before: float | None = None
     while True:
         began = time.monotonic()
         try:
-            snap = tracker.refresh()
-            try:
-                result = _price(tracker, snap)
-            except ChainPriceError:
-                _record(args, snap, None)
-                raise
-            fields = _record(args, snap, result)
+            fields = mempool_job(wiring, tracker=tracker, quiet=True)
             print(json.dumps(_jsonable(fields)) if args.json else _line(fields, before), flush=True)
             before = fields["price"]
         except ChainPriceError as exc:
@@ -203,21 +140,18 @@ def _watch(args: argparse.Namespace, tracker: MempoolTracker) -> None:
 
 
 def run_mempool(args: argparse.Namespace) -> int:
+    from chainprice.jobs.mempool import mempool_job, mempool_tracker
+
     if not args.node:
-        raise ChainPriceError("chainprice mempool needs --node URL")
-    tracker = _tracker(args)
+        raise ChainPriceError("chainprice mempool needs --node URL (or $CHAINPRICE_NODE_URL)")
+    wiring = _wiring(args)
+    tracker = mempool_tracker(wiring)
     if args.watch is not None:
         try:
-            _watch(args, tracker)
+            _watch(args, wiring, tracker)
         except KeyboardInterrupt:
             print("", file=sys.stderr)
             return 130
-    snap = tracker.refresh()
-    try:
-        result = _price(tracker, snap)
-    except ChainPriceError:
-        _record(args, snap, None)  # with --lake, keep what was fetched for the next run
-        raise
-    fields = _record(args, snap, result)
+    fields = mempool_job(wiring, tracker=tracker, quiet=True)
     print(json.dumps(_jsonable(fields), indent=2) if args.json else _summary(fields))
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import os
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
 SOURCES = ("rpc", "rest", "esplora")
 PASSWORD_ENV = "CHAINPRICE_RPC_PASSWORD"
+HEADERS_ENV = "CHAINPRICE_NODE_HEADERS"
 MAX_WORKERS = 64
 """More parallel connections than this only queue at the node."""
 MAX_RETRIES = 100
@@ -64,11 +66,34 @@ def _timeout(value: str) -> float:
     return seconds
 
 
+@functools.cache
+def _environment() -> dict[str, str]:
+    from chainprice.jobs.settings import environment
+
+    return environment()
+
+
+def env_default(name: str) -> str | None:
+    """A ``CHAINPRICE_*`` variable (environment, then ``.env``) as an option's default."""
+    return _environment().get(name) or None
+
+
 def add_node_arguments(parser: argparse.ArgumentParser) -> None:
-    node = parser.add_argument_group("node")
-    node.add_argument("--node", metavar="URL", help="node URL, e.g. http://127.0.0.1:8332")
-    node.add_argument("--source", choices=SOURCES, default="rpc", help="protocol (default rpc)")
-    node.add_argument("--rpc-user")
+    """The node options; each defaults to the variable the cloud functions read."""
+    node = parser.add_argument_group("node (defaults from CHAINPRICE_* variables)")
+    node.add_argument(
+        "--node",
+        metavar="URL",
+        default=env_default("CHAINPRICE_NODE_URL"),
+        help="node URL, e.g. http://127.0.0.1:8332 ($CHAINPRICE_NODE_URL)",
+    )
+    node.add_argument(
+        "--source",
+        choices=SOURCES,
+        default=env_default("CHAINPRICE_NODE_SOURCE") or "rpc",
+        help="protocol (default rpc; $CHAINPRICE_NODE_SOURCE)",
+    )
+    node.add_argument("--rpc-user", default=env_default("CHAINPRICE_RPC_USER"))
     node.add_argument(
         "--rpc-password",
         help=f"visible to other users in ps: prefer --rpc-cookie, --rpc-password-file "
@@ -78,36 +103,65 @@ def add_node_arguments(parser: argparse.ArgumentParser) -> None:
         "--rpc-password-file",
         type=Path,
         metavar="FILE",
+        default=env_default("CHAINPRICE_RPC_PASSWORD_FILE"),
         help="read the RPC password from the first line of FILE",
     )
-    node.add_argument("--rpc-cookie", type=Path, metavar="FILE", help="Bitcoin Core .cookie file")
+    node.add_argument(
+        "--rpc-cookie",
+        type=Path,
+        metavar="FILE",
+        default=env_default("CHAINPRICE_RPC_COOKIE_FILE"),
+        help="Bitcoin Core .cookie file ($CHAINPRICE_RPC_COOKIE_FILE)",
+    )
     node.add_argument(
         "--header",
         type=_header,
         action="append",
         default=[],
         metavar="'NAME: VALUE'",
-        help="extra HTTP header for every request (tunnel tokens); repeatable",
+        help=f"extra HTTP header for every request (tunnel tokens); repeatable; also "
+        f"${HEADERS_ENV} as a JSON object",
     )
     node.add_argument(
-        "--timeout", type=_timeout, default=60.0, help="seconds per request (default 60)"
+        "--timeout",
+        type=_timeout,
+        default=env_default("CHAINPRICE_NODE_TIMEOUT") or 60.0,
+        help="seconds per request (default 60)",
     )
     node.add_argument(
         "--retries",
         type=_bounded_int(0, MAX_RETRIES),
-        default=5,
+        default=env_default("CHAINPRICE_NODE_RETRIES") or 5,
         help=f"retries per request or block, 0..{MAX_RETRIES} (default 5)",
     )
     node.add_argument(
         "--workers",
         type=_bounded_int(1, MAX_WORKERS),
-        default=8,
+        default=env_default("CHAINPRICE_NODE_WORKERS") or 8,
         help=f"parallel connections, 1..{MAX_WORKERS} (default 8)",
     )
-    node.add_argument("--ca-bundle", metavar="FILE", help="CA bundle to verify the node's TLS")
+    node.add_argument(
+        "--ca-bundle",
+        metavar="FILE",
+        default=env_default("CHAINPRICE_NODE_CA_BUNDLE"),
+        help="CA bundle to verify the node's TLS",
+    )
     node.add_argument(
         "--insecure", action="store_true", help="do not verify the node's TLS certificate"
     )
+
+
+def _env_headers() -> dict[str, str]:
+    """``CHAINPRICE_NODE_HEADERS``: refused without echoing it (it holds tokens)."""
+    text = env_default(HEADERS_ENV)
+    if text is None:
+        return {}
+    from chainprice.jobs.settings import SettingsError, load_node_headers
+
+    try:
+        return load_node_headers(text)
+    except SettingsError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _rpc_password(args: argparse.Namespace) -> str | None:
@@ -136,7 +190,7 @@ def node_config(args: argparse.Namespace) -> NodeConfig:
         rpc_user=args.rpc_user,
         rpc_password=_rpc_password(args),
         rpc_cookie=args.rpc_cookie,
-        headers=dict(args.header),
+        headers=_env_headers() | dict(args.header),
         timeout=args.timeout,
         retries=args.retries,
         workers=args.workers,

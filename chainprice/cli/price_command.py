@@ -126,7 +126,7 @@ def run_price(args: argparse.Namespace) -> None:
     planted = None
     if args.lake is not None:
         result = _from_lake(args)
-    elif args.node is not None:
+    elif args.node is not None and not args.chain:  # --chain wins over $CHAINPRICE_NODE_URL
         result = _from_node(args)
     else:
         if args.chain:

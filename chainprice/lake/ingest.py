@@ -26,12 +26,14 @@ from chainprice.core.errors import SourceError, WindowError
 from chainprice.lake.block_writer import MTP_SPAN, write_blocks
 from chainprice.lake.chain_check import MAX_REORG_DEPTH, judge, network_of
 from chainprice.lake.changes import add_blocks, create, unwind
+from chainprice.lake.exchange_fill import awaiting_exchange, fill_exchange
 from chainprice.lake.feed import write_feed
 from chainprice.lake.manifest import Manifest, check_not_reset, commit, load_manifest
 from chainprice.lake.price_jobs import ExchangeRates, price_days, price_recent
 from chainprice.lake.price_records import Validity
 from chainprice.lake.publication import DEFAULT_GRACE_SECONDS, finished_days, publication_ops, sweep
 from chainprice.lake.reader import LakeBlocks, NodeTipHeaders, known_txids
+from chainprice.lake.runs import merge_finished_days
 
 BATCH_BLOCKS = 36
 DEFAULT_HISTORY = 2 * 144 + SPEND_LOOKBACK
@@ -52,10 +54,14 @@ class IngestReport:
     first_height: int | None = None
     last_height: int | None = None
     blocks: int = 0
+    lake_height: int | None = None
+    """The lake's tip after the run."""
     reorg_depth: int = 0
     node_behind: bool = False
     days_priced: list[dt.date] = field(default_factory=list)
     recent_price: float | None = None
+    exchange_filled: list[dt.date] = field(default_factory=list)
+    """Days priced earlier without an exchange price whose comparison this run filled in."""
     objects_compacted: int = 0
     objects_deleted: int = 0
     seconds: float = 0.0
@@ -211,6 +217,7 @@ def ingest(
         settings=settings,
     )
     if report.node_behind:
+        report.lake_height = manifest.tip_height
         report.seconds = time.perf_counter() - began
         return report
     now = dt.datetime.now(dt.UTC)
@@ -232,15 +239,21 @@ def ingest(
         )
         ops += recent_ops
         report.recent_price = result.price if result else None
+    if exchange is not None:
+        report.exchange_filled, fill_ops = fill_exchange(store, manifest, exchange)
+        ops += fill_ops
     if ops:
         manifest = committed(ops)
     lake = LakeBlocks(store, manifest)
-    publishing, report.objects_compacted = publication_ops(
-        store, manifest, finished_days(lake, settings.max_reorg_depth)
-    )
+    finished = finished_days(lake, settings.max_reorg_depth)
+    if exchange is not None:
+        finished -= awaiting_exchange(manifest, now.date())
+    publishing, report.objects_compacted = publication_ops(store, manifest, finished)
+    publishing += merge_finished_days(store, manifest, now.date())
     if publishing:
         manifest = committed(publishing)
     report.objects_deleted, manifest = sweep(store, manifest, settings.grace_seconds)
     write_feed(store, manifest)
+    report.lake_height = manifest.tip_height
     report.seconds = time.perf_counter() - began
     return report

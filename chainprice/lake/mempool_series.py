@@ -26,7 +26,7 @@ from chainprice.lake.changes import create
 from chainprice.lake.feed import write_feed
 from chainprice.lake.manifest import Manifest, commit, load_manifest
 from chainprice.lake.parquet_io import read_tables, stage, write_object
-from chainprice.lake.price_records import DIVERGENCE_PCT, Validity
+from chainprice.lake.price_records import Validity, exchange_fields
 from chainprice.lake_schema import mempool_price_object, parse_object, to_table
 from chainprice.lake_schema.naming import (
     MEMPOOL_STATE_OBJECT,
@@ -75,8 +75,6 @@ def mempool_price_row(
 ) -> dict[str, Any]:
     """The ``prices`` row (kind=mempool): the window is the next block, ``n_blocks`` 0."""
     reason = mempool_invalid_reason(result, validity)
-    diff = None if exchange_price is None else result.price - exchange_price
-    diff_pct = None if diff is None or not exchange_price else 100.0 * diff / exchange_price
     return {
         "window_rule": "reference",
         "start_height": result.tip + 1,
@@ -97,10 +95,7 @@ def mempool_price_row(
         "confidence": mempool_confidence(result.counts.passing, result.dev_pct),
         "is_valid": reason is None,
         "invalid_reason": reason,
-        "exchange_price": exchange_price,
-        "diff_usd": diff,
-        "diff_pct": diff_pct,
-        "diverges": None if diff_pct is None else abs(diff_pct) > DIVERGENCE_PCT,
+        **exchange_fields(result.price, exchange_price),
         "method_version": result.method_version,
         "computed_at": computed_at,
     }

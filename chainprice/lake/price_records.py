@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import pyarrow as pa
 
@@ -52,6 +53,18 @@ def invalid_reason(result: PriceResult, validity: Validity) -> str | None:
     return None
 
 
+def exchange_fields(price: float, exchange_price: float | None) -> dict[str, Any]:
+    """The comparison columns of a price row (all null without an exchange price)."""
+    diff = None if exchange_price is None else price - exchange_price
+    diff_pct = None if diff is None or not exchange_price else 100.0 * diff / exchange_price
+    return {
+        "exchange_price": exchange_price,
+        "diff_usd": diff,
+        "diff_pct": diff_pct,
+        "diverges": None if diff_pct is None else abs(diff_pct) > DIVERGENCE_PCT,
+    }
+
+
 def price_row(
     result: PriceResult,
     validity: Validity,
@@ -61,8 +74,6 @@ def price_row(
     """One ``prices`` row (stored columns only; the partitions are in the object name)."""
     canonical = result.canonical
     reason = invalid_reason(result, validity)
-    diff = None if exchange_price is None else result.price - exchange_price
-    diff_pct = None if diff is None or not exchange_price else 100.0 * diff / exchange_price
     return {
         "window_rule": "canonical" if result.kind == "canonical_day" else "reference",
         "start_height": result.start,
@@ -83,10 +94,7 @@ def price_row(
         "confidence": confidence(result),
         "is_valid": reason is None,
         "invalid_reason": reason,
-        "exchange_price": exchange_price,
-        "diff_usd": diff,
-        "diff_pct": diff_pct,
-        "diverges": None if diff_pct is None else abs(diff_pct) > DIVERGENCE_PCT,
+        **exchange_fields(result.price, exchange_price),
         "method_version": result.method_version,
         "computed_at": computed_at,
     }
