@@ -3,8 +3,8 @@
 A day priced without an exchange price keeps null comparison columns; each
 later run asks the API again and, once it answers, stages a new version of
 the day's price row with the comparison filled in. A day waiting for its
-exchange price is published only when the API answered, or after
-``PATIENCE_DAYS``: a published object is never rewritten.
+exchange price is published only when the API answered, or
+``PATIENCE_DAYS`` after it was priced: a published object is never rewritten.
 """
 
 from __future__ import annotations
@@ -36,10 +36,12 @@ def _missing(manifest: Manifest) -> dict[dt.date, str]:
     return found
 
 
-def awaiting_exchange(manifest: Manifest, today: dt.date) -> set[dt.date]:
-    """Finished days to hold back from publication while their exchange price may still come."""
-    patience = dt.timedelta(days=PATIENCE_DAYS)
-    return {day for day in _missing(manifest) if day + patience >= today}
+def awaiting_exchange(manifest: Manifest, now: dt.datetime) -> set[dt.date]:
+    """Finished days to hold back from publication while their exchange price may still come:
+    those priced without one less than ``PATIENCE_DAYS`` ago."""
+    since = now - dt.timedelta(days=PATIENCE_DAYS)
+    priced = {day: manifest.days[day.isoformat()]["computed_at"] for day in _missing(manifest)}
+    return {day for day, at in priced.items() if dt.datetime.fromisoformat(at) > since}
 
 
 def refill(day: str, old: str, name: str, info: list, fields: dict) -> Op:

@@ -247,7 +247,7 @@ def ingest(
     lake = LakeBlocks(store, manifest)
     finished = finished_days(lake, settings.max_reorg_depth)
     if exchange is not None:
-        finished -= awaiting_exchange(manifest, now.date())
+        finished -= awaiting_exchange(manifest, now)
     publishing, report.objects_compacted = publication_ops(store, manifest, finished)
     publishing += merge_finished_days(store, manifest, now.date())
     if publishing:
