@@ -19,6 +19,7 @@ from typing import Any
 
 import functions_framework
 
+os.environ.setdefault("NUMBA_CPU_NAME", "generic")  # the kernels shipped are compiled for it
 from chainprice.core.errors import ChainPriceError
 from chainprice.jobs.settings import JobSettings, SettingsError, environment, load_settings
 from chainprice.jobs.wiring import Wiring

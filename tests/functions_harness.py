@@ -31,19 +31,25 @@ def free_port() -> int:
 class Function:
     """One ``functions-framework --target NAME`` process; its JSON log lines are kept."""
 
-    def __init__(self, target: str, env: Mapping[str, str], cwd: Path) -> None:
+    def __init__(
+        self, target: str, env: Mapping[str, str], cwd: Path, source: Path = SOURCE
+    ) -> None:
         self.target = target
         self.port = free_port()
         self.log_path = cwd / f"{target}-{self.port}.log"
         self._log = self.log_path.open("w")
-        clean = {k: v for k, v in os.environ.items() if not k.startswith("CHAINPRICE_")}
+        clean = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("CHAINPRICE_") and k != "NUMBA_CACHE_DIR"
+        }
         self.process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "functions_framework",
                 "--source",
-                str(SOURCE),
+                str(source),
                 "--target",
                 target,
                 "--port",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shutil
 import signal
 import socket
 import threading
@@ -278,3 +279,23 @@ def test_health_answers_503_when_the_last_success_is_too_old(node, functions, tm
     assert answer.status_code == 503
     problems = " ".join(answer.json()["problems"])
     assert "ingest last succeeded" in problems and "mempool has never succeeded" in problems
+
+
+def test_the_source_package_ships_compiled_kernels(node, tmp_path) -> None:
+    """Built, moved elsewhere (as an upload unpacks it), started cold: nothing is compiled."""
+    from chainprice.deploy.function_source import build
+
+    built = build(tmp_path / "built")
+    moved = tmp_path / "unpacked"
+    shutil.copytree(built, moved)  # keeps modification times, as zip does
+    assert (moved / "requirements.txt").read_text().count("==") >= 10
+    env = node_env(node, CHAINPRICE_LAKE_URL=str(tmp_path / "lake"), NUMBA_DEBUG_CACHE="1")
+    env["PYTHONPATH"] = str(moved)  # the package's copy, not this checkout's (as in the cloud)
+    function = Function("ingest", env, tmp_path, source=moved / "main.py").wait_ready()
+    try:
+        assert function.post_event().status_code == 200
+        output = function.log_path.read_text()
+    finally:
+        function.stop()
+    assert f"[cache] index loaded from '{moved}" in output
+    assert "[cache] data saved" not in output

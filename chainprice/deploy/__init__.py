@@ -1,0 +1,1 @@
+"""Building what gets deployed: the cloud functions' source package."""

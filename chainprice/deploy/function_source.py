@@ -1,0 +1,103 @@
+"""The cloud functions' source folder: ``main.py``, the package, pinned requirements, and the
+compiled kernels, so that no instance compiles on a cold start.
+
+``python -m chainprice.deploy.function_source OUT`` writes it (Terraform zips
+the folder). The kernels are compiled in the folder itself, into numba's
+in-tree cache beside the code (``chainprice/core/__pycache__``), for a
+generic x86-64 CPU (``NUMBA_CPU_NAME=generic``, which ``main.py`` also sets),
+since the platform's CPU model is not known in advance. Numba accepts a
+cached kernel when the source file's modification time and size match, so
+every file gets one fixed time: the cache stays valid wherever the folder is
+unpacked, as long as times are kept (zip keeps them to two seconds; the
+fixed time is even).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+from importlib.metadata import distribution, version
+from pathlib import Path
+
+from chainprice.core.numba_setup import SHIPPED_MARK
+
+PACKAGE = Path(__file__).resolve().parents[1]
+ENTRY = PACKAGE.parent / "functions" / "main.py"
+FIXED_TIME = 1_700_000_000
+"""2023-11-14T22:13:20Z: any fixed, even number of seconds."""
+LEFT_OUT = ("nodesim", "sitebuild", "cli", "deploy")
+"""Parts the functions never import (the chain generator stays: the warm-up prices its day)."""
+WARM_UP = """
+from chainprice.simchain import compact_day, generate_chain
+from chainprice.adapters.memory_chain import MemoryChain
+from chainprice.core import price_day
+from chainprice.core.windows import latest_day
+
+sim = generate_chain(compact_day())
+chain = MemoryChain(dict(zip(sim.heights, sim.blocks, strict=True)))
+price_day(chain, chain.fetch, latest_day(chain))
+"""
+
+
+def requirements() -> list[str]:
+    """The package's runtime requirements, pinned to the versions installed here."""
+    pinned = []
+    for text in distribution("chainprice").requires or []:
+        if "extra ==" in text:
+            continue
+        name = re.match(r"[A-Za-z0-9._-]+", text).group()
+        pinned.append(f"{name}=={version(name)}")
+    return sorted(pinned)
+
+
+def _copy_package(out: Path) -> None:
+    shutil.copytree(
+        PACKAGE,
+        out / "chainprice",
+        ignore=lambda folder, names: [
+            n for n in names if n == "__pycache__" or (Path(folder) == PACKAGE and n in LEFT_OUT)
+        ],
+    )
+
+
+def _fix_times(out: Path) -> None:
+    for path in out.rglob("*"):
+        os.utime(path, (FIXED_TIME, FIXED_TIME))
+
+
+def _compile_kernels(out: Path) -> None:
+    """Run a day's price once inside ``out``, so numba writes the kernels beside the code."""
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env |= {"NUMBA_CPU_NAME": "generic", "PYTHONPATH": str(out)}
+    subprocess.run([sys.executable, "-c", WARM_UP], cwd=out, env=env, check=True)
+
+
+def build(out: Path) -> Path:
+    """Write the function source folder at ``out`` (replacing it); returns ``out``."""
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    shutil.copy2(ENTRY, out / "main.py")
+    _copy_package(out)
+    (out / "requirements.txt").write_text("\n".join(requirements()) + "\n")
+    (out / "chainprice" / "core" / SHIPPED_MARK.name).write_text("kernels in __pycache__\n")
+    _fix_times(out)
+    _compile_kernels(out)
+    _fix_times(out)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path, help="folder to write (replaced if present)")
+    out = build(parser.parse_args().out)
+    kernels = len(list((out / "chainprice" / "core" / "__pycache__").glob("*.nbi")))
+    print(f"function source written to {out}: {kernels} compiled kernels")
+
+
+if __name__ == "__main__":
+    main()
