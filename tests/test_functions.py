@@ -14,6 +14,8 @@ import json
 import shutil
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import replace
@@ -299,3 +301,74 @@ def test_the_source_package_ships_compiled_kernels(node, tmp_path) -> None:
         function.stop()
     assert f"[cache] index loaded from '{moved}" in output
     assert "[cache] data saved" not in output
+
+
+@pytest.fixture
+def moving_node(tmp_path):
+    """``chainprice node-sim`` as its own process, mining and receiving transactions."""
+    args = ["--days", "2", "--mine-every", "2", "--mempool-size", "3000", "--mempool-rate", "40"]
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "chainprice.nodesim",
+            "--port",
+            "0",
+            "--rpc-user",
+            "u",
+            "--rpc-password",
+            "p",
+            *args,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline()
+        yield line.split("url=")[1].split()[0]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _node_tip(url: str) -> int:
+    answer = requests.post(
+        url, json={"method": "getblockcount", "id": 1}, auth=("u", "p"), timeout=30
+    )
+    return answer.json()["result"]
+
+
+def test_the_scheduled_pipeline_follows_a_moving_node(moving_node, functions, gcs_emulator):
+    bucket = gcs_emulator.new_bucket()
+    env = {
+        "CHAINPRICE_NODE_URL": moving_node,
+        "CHAINPRICE_RPC_USER": "u",
+        "CHAINPRICE_RPC_PASSWORD": "p",
+        "CHAINPRICE_LAKE_URL": f"gs://{bucket}/lake",
+        "CHAINPRICE_PRICES_URL": moving_node + "/api",
+        "STORAGE_EMULATOR_HOST": gcs_emulator.endpoint,
+    }
+    ingest, mempool = functions("ingest", env), functions("mempool", env)
+    health = functions("health", env)
+    assert ingest.post_event().status_code == 200
+    assert mempool.post_event().status_code == 200
+    store = gcs_emulator.open(bucket)
+    first_tip = load_manifest(store).tip_height
+    deadline = time.monotonic() + 120
+    while _node_tip(moving_node) < first_tip + 2 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert ingest.post_event().status_code == 200
+    assert mempool.post_event().status_code == 200
+    manifest = load_manifest(store)
+    assert manifest.tip_height >= first_tip + 2
+    feed = json.loads(store.get("latest.json"))
+    assert all(feed[name]["price"] > 0 for name in ("day", "recent", "mempool"))
+    con = lake_connection(store)
+    (mempool_rows,) = con.sql("SELECT count(*) FROM prices WHERE kind = 'mempool'").fetchone()
+    assert mempool_rows == 2
+    jobs = con.sql("SELECT job, status FROM runs ORDER BY started_at").fetchall()
+    assert sorted(jobs) == [("ingest", "ok")] * 2 + [("mempool", "ok")] * 2
+    refreshed = [line for line in mempool.lines() if line["message"].startswith("mempool priced")]
+    assert len(refreshed) == 2 and refreshed[1]["fetched"] < refreshed[0]["fetched"]
+    answer = requests.get(health.url, timeout=60)
+    assert answer.status_code == 200, answer.text
