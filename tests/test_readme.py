@@ -19,7 +19,9 @@ def _readme_commands(contains: str) -> list[str]:
     """The README's example lines (``uv run chainprice ...``) holding ``contains``."""
     lines = (ROOT / "README.md").read_text().splitlines()
     return [
-        line.strip() for line in lines if line.startswith("uv run chainprice") and contains in line
+        line.strip().removesuffix("&").strip()  # a server started in the background
+        for line in lines
+        if line.startswith("uv run chainprice") and contains in line
     ]
 
 
