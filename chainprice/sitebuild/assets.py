@@ -89,8 +89,10 @@ def _compress(path: Path) -> None:
         path.with_name(path.name + ".gz").write_bytes(data)
 
 
-def build_site(out: Path, lake_url: str) -> list[Path]:
-    """Write the site into ``out`` (replacing an earlier build); returns the files written."""
+def build_site(out: Path, lake_url: str, notice: str | None = None) -> list[Path]:
+    """Write the site into ``out`` (replacing an earlier build); returns the files written.
+
+    ``notice``: a line the page shows above everything (the demo's "simulated data")."""
     ensure_node_modules()
     if out.exists() and not (out / CONFIG).exists() and any(out.iterdir()):
         raise SiteBuildError(f"{out} is not empty and holds no earlier site build: refusing it")
@@ -107,6 +109,7 @@ def build_site(out: Path, lake_url: str) -> list[Path]:
         _compress(dst)
         written.append(dst)
     (out / ARROW_SHIM).write_text(_arrow_shim())
-    (out / CONFIG).write_text(json.dumps({"lake": lake_url}, indent=1) + "\n")
+    config = {"lake": lake_url} | ({"notice": notice} if notice else {})
+    (out / CONFIG).write_text(json.dumps(config, indent=1) + "\n")
     written += [out / ARROW_SHIM, out / CONFIG]
     return written

@@ -252,6 +252,10 @@ async function poll() {
 
 async function start() {
   const config = await json('config.json');
+  if (config.notice) {
+    $('notice').textContent = config.notice;
+    $('notice').hidden = false;
+  }
   state.base = new URL(config.lake, location.href);
   state.latest = await json(new URL('latest.json', state.base));
   renderHeadlines(state.latest);
