@@ -250,6 +250,9 @@ def test_prices_are_stored_while_the_price_api_is_down_and_filled_later(
     con = lake_connection(open_store(lake))
     days = con.sql("SELECT date, price, exchange_price FROM prices WHERE kind = 'day'").fetchall()
     assert days and all(price > 0 and exchange is None for _, price, exchange in days)
+    warnings = [line for line in without.lines() if line["severity"] == "WARNING"]
+    assert warnings and all("exchange price" in line["message"] for line in warnings)
+    assert all(line.startswith("{") for line in without.log_path.read_text().splitlines())
     without.stop()
 
     back = functions("ingest", node_env(node, CHAINPRICE_LAKE_URL=lake))

@@ -8,6 +8,7 @@ answer at once.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -79,8 +80,19 @@ def _run_node_sim(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def _warnings_to_stderr() -> None:
+    """What the lake and adapters log (``chainprice`` logger): one ``chainprice:`` line each."""
+    logger = logging.getLogger("chainprice")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("chainprice: %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    _warnings_to_stderr()
     try:
         code = args.run(args)  # the simulated node returns its own exit code
     except ChainPriceError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import sys
 from collections.abc import Iterable
 from typing import Any, TextIO
@@ -64,3 +65,15 @@ class JobLog:
 
     def error(self, message: str, **fields: Any) -> None:
         self.line("ERROR", message, **fields)
+
+
+class ForwardToJobLog(logging.Handler):
+    """Lines the lake and adapters log (``logging.getLogger("chainprice")``) during a run, as
+    the run's own JSON lines."""
+
+    def __init__(self, log: JobLog) -> None:
+        super().__init__(logging.INFO)
+        self.log = log
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.log.line(record.levelname, record.getMessage(), logger=record.name)

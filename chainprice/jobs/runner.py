@@ -9,14 +9,16 @@ protocol makes the retry safe.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
-from chainprice.jobs.logs import JobLog
+from chainprice.jobs.logs import ForwardToJobLog, JobLog
 from chainprice.jobs.wiring import Wiring
 
 T = TypeVar("T")
@@ -54,6 +56,27 @@ def run_job(
     """
     run_id = run_id or new_run_id()
     log = JobLog(job, run_id, secrets=wiring.settings.secrets(), quiet=quiet)
+    with _forwarding(log, enabled=not quiet):
+        return _run(job, wiring, work, run_id, log)
+
+
+@contextlib.contextmanager
+def _forwarding(log: JobLog, *, enabled: bool) -> Iterator[None]:
+    logger = logging.getLogger("chainprice")
+    handler, propagate = ForwardToJobLog(log), logger.propagate
+    if enabled:
+        logger.addHandler(handler)
+        logger.propagate = False  # one line each, not a second plain-text one from the root
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+def _run(
+    job: str, wiring: Wiring, work: Callable[[RunFacts, JobLog], T], run_id: str, log: JobLog
+) -> T:
     started = dt.datetime.now(dt.UTC)
     began = time.perf_counter()
     facts = RunFacts()

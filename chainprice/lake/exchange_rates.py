@@ -9,7 +9,7 @@ failing the on-chain work.
 from __future__ import annotations
 
 import datetime as dt
-import sys
+import logging
 from urllib.parse import urlsplit
 
 from chainprice.adapters.exchange import ExchangePrices, ExchangeQuote
@@ -20,6 +20,9 @@ from chainprice.lake.changes import add_object
 from chainprice.lake.manifest import Manifest, Op
 from chainprice.lake.parquet_io import read_object, stage
 from chainprice.lake_schema import exchange_object, parse_object, to_table
+
+LOG = logging.getLogger("chainprice")
+"""Warnings reach the job's log (JSON lines in a function) or the CLI's stderr."""
 
 
 class LakeExchange:
@@ -70,7 +73,7 @@ class LakeExchange:
         try:
             prices, ops = self.store_day(manifest, day)
         except SourceError as exc:
-            print(f"chainprice: no exchange price for {day}: {exc}", file=sys.stderr)
+            LOG.warning("no exchange price for %s: %s", day, exc)
             return None, []
         return (sum(prices) / len(prices) if prices else None), ops
 
@@ -78,5 +81,5 @@ class LakeExchange:
         try:
             return self.api.latest().usd
         except SourceError as exc:
-            print(f"chainprice: no current exchange price: {exc}", file=sys.stderr)
+            LOG.warning("no current exchange price: %s", exc)
             return None
