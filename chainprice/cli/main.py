@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from chainprice.cli.demo_command import add_demo_parser
+from chainprice.cli.dispatch_command import add_dispatch_parser
 from chainprice.cli.lake_commands import add_lake_parsers
 from chainprice.cli.mempool_command import add_mempool_parser
 from chainprice.cli.price_command import add_price_parser
@@ -57,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     add_mempool_parser(commands)
     add_demo_parser(commands)
     add_site_parser(commands)
+    add_dispatch_parser(commands)
     _add_node_sim_parser(commands)
     return parser
 
