@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from chainprice.cli.node_options import add_node_arguments, api_config, open_node
 from chainprice.cli.options import date_arg, store_arg
@@ -91,6 +92,14 @@ def add_lake_parsers(commands: argparse._SubParsersAction) -> None:
         metavar="YYYY-MM-DD",
         help="last UTC day to fill (included)",
     )
+    backfill.add_argument(
+        "--parallel",
+        type=_parallel_arg,
+        default=1,
+        metavar="N",
+        help="write chunks of a few days on N threads at once, each block still read from the "
+        "node once (default 1: one sequential run)",
+    )
     _exchange_argument(backfill)
     _writer_arguments(backfill)
     add_node_arguments(backfill)
@@ -147,10 +156,58 @@ def run_ingest(args: argparse.Namespace) -> None:
     )
 
 
+def _parallel_arg(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"--parallel must be a whole number, 1 or more, not {text!r}"
+        )
+    return value
+
+
+def _fan_out(args: argparse.Namespace):
+    """The backfill as chunks on ``--parallel`` threads, each with its own node connection."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chainprice.lake.fanout import backfill_chunk, plan_chunks
+    from chainprice.lake.ingest import IngestReport
+
+    began = time.perf_counter()
+    chunks = plan_chunks(open_node(args), args.first, args.last)
+
+    def run(chunk):
+        return backfill_chunk(
+            args.lake,
+            open_node(args),
+            chunk,
+            exchange=_exchange(args, args.lake),
+            settings=_settings(args),
+        )
+
+    with ThreadPoolExecutor(args.parallel, thread_name_prefix="backfill-chunk") as pool:
+        reports = list(pool.map(run, chunks))
+    heights = [h for r in reports for h in (r.first_height, r.last_height) if h is not None]
+    return IngestReport(
+        node_tip=max(r.node_tip for r in reports),
+        first_height=min(heights, default=None),
+        last_height=max(heights, default=None),
+        blocks=sum(r.blocks for r in reports),
+        days_priced=sorted({d for r in reports for d in r.days_priced}),
+        objects_compacted=sum(r.objects_compacted for r in reports),
+        seconds=time.perf_counter() - began,
+    )
+
+
 def run_backfill(args: argparse.Namespace) -> None:
     from chainprice.cli.progress import block_bar
     from chainprice.lake.backfill import backfill
 
+    if args.parallel > 1:
+        _report(_fan_out(args))
+        return
     node = open_node(args)
     with block_bar(None) as bar:
 
