@@ -18,6 +18,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from lake_rows import lake_frames
 from polars.testing import assert_frame_equal
 from test_lake_concurrency import Lakes
 
@@ -27,7 +28,6 @@ from chainprice.lake.backfill import height_range
 from chainprice.lake.check import check_lake
 from chainprice.lake.fanout import Chunk, plan_chunks
 from chainprice.lake.manifest import load_manifest
-from chainprice.lake.sql_views import lake_connection
 from chainprice.nodesim import NodeSim, ServedChain
 from chainprice.simchain import compact_day
 
@@ -35,16 +35,6 @@ pytest_plugins = ["tests.emulators"]
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST, LAST = dt.date(2024, 6, 1), dt.date(2024, 6, 3)
-VOLATILE = {"ingested_at", "computed_at"}
-ORDER = {
-    "blocks": ["height"],
-    "outputs": ["height", "tx_index", "vout"],
-    "txids": ["height", "tx_index"],
-    "prices": ["kind", "date", "tip_height"],
-    "intraday": ["date", "seq"],
-    "histograms": ["date"],
-    "exchange_prices": ["date", "time"],
-}
 
 
 @pytest.fixture(scope="module")
@@ -60,15 +50,6 @@ def chunks(node) -> list[Chunk]:
     return plan_chunks(chain, FIRST, LAST, days_per_chunk=1)
 
 
-def tables(store) -> dict[str, pl.DataFrame]:
-    con = lake_connection(store)
-    out = {}
-    for table, order in ORDER.items():
-        frame = con.sql(f"SELECT * FROM {table}").pl()
-        out[table] = frame.drop([c for c in frame.columns if c in VOLATILE]).sort(order)
-    return out
-
-
 def assert_same_rows(got: dict[str, pl.DataFrame], want: dict[str, pl.DataFrame]) -> None:
     for table, frame in want.items():
         assert_frame_equal(got[table], frame, check_row_order=True)
@@ -81,8 +62,8 @@ def sequential(node, tmp_path_factory, request) -> dict[str, pl.DataFrame]:
     url = lakes.new("lake")
     args = ["backfill", "--from", FIRST.isoformat(), "--to", LAST.isoformat()]
     lakes.run(url, [*args, "--prices-url", node.esplora_url], node)
-    rows = tables(lakes.open(url))
-    assert all(len(rows[t]) for t in ORDER), {t: len(f) for t, f in rows.items()}
+    rows = lake_frames(lakes.open(url))
+    assert all(len(rows[t]) for t in rows), {t: len(f) for t, f in rows.items()}
     return rows
 
 
@@ -144,13 +125,13 @@ def test_workers_in_any_order_equal_a_sequential_backfill_and_read_each_block_on
     assert priced == {(FIRST + dt.timedelta(days=i)).isoformat() for i in range(3)}
     store = lakes.open(url)
     assert_one_clean_run(store, chunks)
-    assert_same_rows(tables(store), sequential)
+    assert_same_rows(lake_frames(store), sequential)
 
     node.clear_log()
     (again,) = run_all(lakes, url, node, [chunks[1]])  # a redelivered message
     assert again == {"blocks": 0, "days": []}
     assert not raw_blocks(node)
-    assert_same_rows(tables(store), sequential)
+    assert_same_rows(lake_frames(store), sequential)
 
 
 def test_a_killed_worker_redelivered_beside_a_doubled_chunk_ends_as_one_run(
@@ -169,7 +150,7 @@ def test_a_killed_worker_redelivered_beside_a_doubled_chunk_ends_as_one_run(
     assert killed_at.tip_height is not None and killed_at.tip_height < chunks[1].last_height
     run_all(lakes, url, node, [chunks[1], chunks[0], chunks[1], chunks[2]])
     assert_one_clean_run(store, chunks)
-    assert_same_rows(tables(store), sequential)
+    assert_same_rows(lake_frames(store), sequential)
 
 
 def test_chunks_cover_the_sequential_heights_exactly(node, chunks) -> None:
