@@ -21,7 +21,7 @@ from chainprice.lake_schema import parse_object
 from chainprice.lake_schema.naming import PER_BLOCK_TABLES
 
 
-def _block_names(manifest: Manifest) -> dict[tuple[str, int], str]:
+def block_names(manifest: Manifest) -> dict[tuple[str, int], str]:
     """(table, height) -> the live object holding that height."""
     found: dict[tuple[str, int], str] = {}
     for table in PER_BLOCK_TABLES:
@@ -76,7 +76,7 @@ def add_blocks(
                 f"which blocks {first}..{last} do not continue"
             )
         held = [(a, b) for a, b, inside in split(m, first, last) if inside]
-        live = _block_names(m) if held else {}
+        live = block_names(m) if held else {}
         for a, b in held:
             for height in range(a, b + 1):
                 for table, name in by_height[height].items():
@@ -104,7 +104,7 @@ def unwind(fork: int, expected_tip_hash: str, fork_prev_hash: str | None) -> Op:
     def apply(m: Manifest) -> None:
         if m.tip_hash != expected_tip_hash:
             raise CommitConflict("another writer changed the lake's tip during this run; run again")
-        gone = {n for (_, h), n in _block_names(m).items() if h >= fork}
+        gone = {n for (_, h), n in block_names(m).items() if h >= fork}
         published = sorted(n for n in gone if not parse_object(n).staged)
         if published:
             raise CommitConflict(f"a reorg at height {fork} reaches published day {published[0]}")
