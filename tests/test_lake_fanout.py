@@ -153,6 +153,23 @@ def test_a_killed_worker_redelivered_beside_a_doubled_chunk_ends_as_one_run(
     assert_same_rows(lake_frames(store), sequential)
 
 
+def test_earlier_days_backfilled_in_parallel_below_a_lake_end_as_one_backfill(
+    node, chunks, sequential, tmp_path, request
+) -> None:
+    lakes = Lakes("local", tmp_path, request)
+    url = lakes.new("lake")
+    prices = ["--prices-url", node.esplora_url]
+    lakes.run(
+        url, ["backfill", "--from", LAST.isoformat(), "--to", LAST.isoformat(), *prices], node
+    )
+    store = lakes.open(url)
+    assert load_manifest(store).first_height > chunks[1].first_height
+    earlier = ["--from", FIRST.isoformat(), "--to", (LAST - dt.timedelta(days=1)).isoformat()]
+    lakes.run(url, ["backfill", *earlier, "--parallel", "2", *prices], node)
+    assert_one_clean_run(store, chunks)
+    assert_same_rows(lake_frames(store), sequential)
+
+
 def test_chunks_cover_the_sequential_heights_exactly(node, chunks) -> None:
     chain = NodeChain(open_source(node.url, "rest", config=NodeConfig()))
     assert height_range(chain, FIRST, LAST) == (chunks[0].first_height, chunks[-1].last_height)
