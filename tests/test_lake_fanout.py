@@ -134,7 +134,7 @@ def test_workers_in_any_order_equal_a_sequential_backfill_and_read_each_block_on
     assert_same_rows(lake_frames(store), sequential)
 
 
-def test_a_killed_worker_redelivered_beside_a_doubled_chunk_ends_as_one_run(
+def test_a_killed_worker_redelivered_beside_a_doubled_chunk_ends_as_one_run_repair_or_not(
     node, chunks, sequential, tmp_path, request
 ) -> None:
     lakes = Lakes("local", tmp_path, request)
@@ -148,7 +148,17 @@ def test_a_killed_worker_redelivered_beside_a_doubled_chunk_ends_as_one_run(
     victim.wait()
     killed_at = load_manifest(store)
     assert killed_at.tip_height is not None and killed_at.tip_height < chunks[1].last_height
-    run_all(lakes, url, node, [chunks[1], chunks[0], chunks[1], chunks[2]])
+    run_all(lakes, url, node, [chunks[2]])
+    with_island = load_manifest(store)
+    assert with_island.islands and check_lake(store).ok
+    lakes.run(url, ["lake", "repair"])
+    repaired = load_manifest(store)
+    assert (repaired.islands, repaired.first_height, repaired.tip_height) == (
+        with_island.islands,
+        with_island.first_height,
+        with_island.tip_height,
+    )
+    run_all(lakes, url, node, [chunks[1], chunks[0], chunks[1]])
     assert_one_clean_run(store, chunks)
     assert_same_rows(lake_frames(store), sequential)
 
