@@ -1,6 +1,7 @@
 """Block runs in the manifest: chunks committed in any order join into one run when they meet
 and link by hash; a chunk that does not link, or an append that does not continue the top
-run, is a conflict; ``lake check`` finds heights the runs and the objects disagree on."""
+run, is a conflict; ``lake check`` finds heights the runs and the objects disagree on; a reader
+racing a new lake's first commit reads it."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ import itertools
 
 import pytest
 
-from chainprice.lake.changes import add_blocks, unwind
+from chainprice.adapters.storage import open_store
+from chainprice.lake.changes import add_blocks, create, unwind
 from chainprice.lake.check import coverage_problems
-from chainprice.lake.manifest import CommitConflict, Manifest, encode
+from chainprice.lake.manifest import CommitConflict, Manifest, commit, encode, load_manifest
 from chainprice.lake.segments import Segment, covering, segments, split
 from chainprice.lake_schema import block_object, parse_object, staged
 from chainprice.lake_schema.naming import PER_BLOCK_TABLES
@@ -115,3 +117,27 @@ def test_lake_check_names_heights_without_objects_and_objects_outside_the_runs()
         "outputs: no object holds blocks 120..120 of the lake",
         "txids: objects hold blocks 300..300 outside the lake's runs",
     ]
+
+
+class FirstCommitMeanwhile:
+    """A store on which another writer's first commit lands between a reader's manifest read
+    and its listing (workers starting at once on an empty lake)."""
+
+    def __init__(self, store) -> None:
+        self.store, self.pending = store, True
+
+    def get_versioned(self, name: str):
+        if self.pending:
+            self.pending = False
+            commit(self.store, [create({"chain": "regtest"})])
+            return None
+        return self.store.get_versioned(name)
+
+    def __getattr__(self, name: str):
+        return getattr(self.store, name)
+
+
+def test_a_first_commit_landing_during_a_read_is_read_not_called_damage(tmp_path) -> None:
+    store = open_store(str(tmp_path / "lake"))
+    manifest = load_manifest(FirstCommitMeanwhile(store))
+    assert (manifest.version, manifest.network) == (1, {"chain": "regtest"})

@@ -172,8 +172,13 @@ def read_manifest(store: ObjectStore) -> tuple[Manifest, str | None]:
     """The current manifest and its version token (None for a new lake)."""
     got = store.get_versioned(MANIFEST)
     if got is None:
-        _refuse_if_not_new(store, f"has no {MANIFEST}")
-        return Manifest(), None
+        try:
+            _refuse_if_not_new(store, f"has no {MANIFEST}")
+            return Manifest(), None
+        except LakeDamagedError:
+            got = store.get_versioned(MANIFEST)  # another writer's first commit, just landed
+            if got is None:
+                raise
     data, token = got
     manifest = _parse(store, data)
     if not manifest.objects and manifest.version == 0:
