@@ -55,11 +55,6 @@ def covering(manifest: Manifest, first: int, last: int) -> Segment | None:
     return None
 
 
-def lowest_height(manifest: Manifest) -> int | None:
-    runs = segments(manifest)
-    return runs[0].first if runs else None
-
-
 def split(manifest: Manifest, first: int, last: int) -> list[tuple[int, int, bool]]:
     """``[first, last]`` cut into ``(a, b, held)`` pieces: held by the lake or not."""
     pieces: list[tuple[int, int, bool]] = []

@@ -27,6 +27,7 @@ from chainprice.adapters.node.errors import (
     NotFoundError,
 )
 from chainprice.adapters.node.headers import header_time, previous_hash
+from chainprice.adapters.node.mempool_listing import txid_rows
 from chainprice.adapters.node.parallel import map_parallel
 from chainprice.adapters.node.source import BlockSource
 from chainprice.adapters.node.stats import FetchStats
@@ -259,9 +260,7 @@ class NodeChain:
     def _txid_list(self, item: tuple[int, str]) -> np.ndarray:
         """One block's txids as ``(n, 32)`` internal-order bytes, matching its merkle root."""
         height, block_hash = item
-        listed = self.source.block_txids(block_hash)
-        raw = np.frombuffer(b"".join(bytes.fromhex(t)[::-1] for t in listed), np.uint8)
-        txid = raw.reshape(-1, 32)
+        txid = txid_rows(self.source.block_txids(block_hash))
         if not len(txid) or merkle_root(txid) != self.header(height)[36:68]:
             raise BadResponseError(
                 f"the node's txid list of block {height} ({block_hash}) does not match the "
