@@ -84,3 +84,66 @@ def health(request: Any) -> tuple[str, int, dict[str, str]]:
         body = {"status": "unknown", "problems": [f"the lake cannot be read: {exc}"]}
         return json.dumps(body), 503, headers
     return json.dumps(body), 200 if healthy else 503, headers
+
+
+def _json_answer(body: dict, status: int) -> tuple[str, int, dict[str, str]]:
+    return json.dumps(body), status, {"Content-Type": "application/json"}
+
+
+def _backfill_range(request: Any) -> tuple[Any, Any]:
+    """``{"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"}`` from the body (or the query string)."""
+    import datetime as dt
+
+    body = request.get_json(silent=True) or {}
+    values = [body.get(k) or request.args.get(k) for k in ("from", "to")]
+    try:
+        first, last = (dt.date.fromisoformat(str(v)) for v in values)
+    except ValueError:
+        raise ValueError('give {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"}') from None
+    if last < first:
+        raise ValueError(f"from {first} is after to {last}")
+    return first, last
+
+
+@functions_framework.http
+def backfill(request: Any) -> tuple[str, int, dict[str, str]]:
+    """Split a date range into chunks and publish one Pub/Sub message per chunk (202)."""
+    from chainprice.jobs.backfill import plan_backfill
+
+    if request.method != "POST":
+        return _json_answer({"error": "POST a JSON range"}, 405)
+    if SETTINGS.backfill_topic is None:
+        return _json_answer({"error": "CHAINPRICE_BACKFILL_TOPIC is not set"}, 500)
+    try:
+        first, last = _backfill_range(request)
+    except ValueError as exc:
+        return _json_answer({"error": str(exc)}, 400)
+    from chainprice.adapters.pubsub import publish
+
+    topic = SETTINGS.backfill_topic
+    try:
+        chunks = plan_backfill(Wiring(SETTINGS), first, last, lambda p: publish(topic, p))
+    except ChainPriceError as exc:
+        return _json_answer({"error": str(exc)}, 503)
+    return _json_answer({"chunks": [c.to_json() for c in chunks], "topic": topic}, 202)
+
+
+@functions_framework.cloud_event
+def backfill_worker(cloud_event: Any) -> None:
+    """One chunk from its Pub/Sub message; a message that is not a chunk is logged and acked
+    (a redelivery could never succeed)."""
+    import base64
+
+    from chainprice.jobs.backfill import backfill_chunk_job
+    from chainprice.jobs.logs import JobLog
+    from chainprice.lake.fanout import Chunk
+
+    run_id = _run_id(cloud_event)
+    try:
+        data = cloud_event.data["message"]["data"]
+        chunk = Chunk.from_json(json.loads(base64.b64decode(data)))
+    except (KeyError, TypeError, ValueError, ChainPriceError) as exc:
+        reason = str(exc) if isinstance(exc, ChainPriceError) else "not a Pub/Sub chunk message"
+        JobLog("backfill", run_id).error(f"backfill chunk refused, not retried: {reason}")
+        return
+    backfill_chunk_job(Wiring(SETTINGS), chunk, run_id=run_id)

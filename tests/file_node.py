@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import numpy as np
+
 from chainprice.adapters.block_files import BlockFiles
+from chainprice.core import parse_block
+from chainprice.core.block_outputs import KnownTxids
 from chainprice.core.sha256d import double_sha256
 
 
@@ -22,6 +26,18 @@ class FileNode:
 
     def block_count(self) -> int:
         return max(self.blocks)
+
+    def first_height(self) -> int:
+        return min(self.blocks)
+
+    def txids(self, start: int, end: int) -> KnownTxids:
+        """The blocks' txids (parsed here; a real node lists them without sending the block)."""
+        parsed = [parse_block(h, self.blocks[h]) for h in range(start, end)]
+        height = [np.full(p.n_transactions, p.height, np.int32) for p in parsed]
+        return KnownTxids(
+            np.concatenate([np.zeros(0, np.int32), *height]),
+            np.concatenate([np.zeros((0, 32), np.uint8), *(p.txid for p in parsed)]),
+        )
 
     def header_time(self, height: int) -> int:
         return int.from_bytes(self.blocks[height][68:72], "little")

@@ -80,6 +80,14 @@ def add_lake_parsers(commands: argparse._SubParsersAction) -> None:
         metavar="YYYY-MM-DD",
         help="last UTC day to fill (included)",
     )
+    backfill.add_argument(
+        "--parallel",
+        type=_parallel_arg,
+        default=1,
+        metavar="N",
+        help="write chunks of a few days on N threads at once, each block still read from the "
+        "node once (default 1: one sequential run)",
+    )
     _exchange_argument(backfill)
     _writer_arguments(backfill)
     add_node_arguments(backfill)
@@ -135,6 +143,18 @@ def run_ingest(args: argparse.Namespace) -> None:
     )
 
 
+def _parallel_arg(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"--parallel must be a whole number, 1 or more, not {text!r}"
+        )
+    return value
+
+
 def run_backfill(args: argparse.Namespace) -> None:
     from chainprice.cli.job_settings import job_wiring
     from chainprice.cli.progress import block_bar
@@ -148,7 +168,13 @@ def run_backfill(args: argparse.Namespace) -> None:
             bar.refresh()
 
         report = backfill_job(
-            wiring, args.first, args.last, on_start=start, on_batch=bar.update, quiet=True
+            wiring,
+            args.first,
+            args.last,
+            parallel=args.parallel,
+            on_start=start,
+            on_batch=bar.update,
+            quiet=True,
         )
     _report(report)
 

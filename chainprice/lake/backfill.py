@@ -58,7 +58,8 @@ def backfill(
     if manifest.first_height is not None and start < manifest.first_height:
         raise WindowError(
             f"the lake at {store.url} starts at block {manifest.first_height}, after block "
-            f"{start} that {first} needs; backfill earlier days into a new lake"
+            f"{start} that {first} needs; backfill earlier days with --parallel 2 or more "
+            "(chunks that join the lake from below)"
         )
     done = manifest.tip_height if manifest.tip_height is not None else start - 1
     if on_start:

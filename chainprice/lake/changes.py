@@ -16,11 +16,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from chainprice.lake.manifest import CommitConflict, Manifest, Op
+from chainprice.lake.segments import Segment, joined, segments, set_segments, split
 from chainprice.lake_schema import parse_object
 from chainprice.lake_schema.naming import PER_BLOCK_TABLES
 
 
-def _block_names(manifest: Manifest) -> dict[tuple[str, int], str]:
+def block_names(manifest: Manifest) -> dict[tuple[str, int], str]:
     """(table, height) -> the live object holding that height."""
     found: dict[tuple[str, int], str] = {}
     for table in PER_BLOCK_TABLES:
@@ -50,8 +51,15 @@ def add_blocks(
     last_hash: str,
     objects: Mapping[str, list[Any]],
     network: Mapping[str, Any],
+    *,
+    anywhere: bool = False,
 ) -> Op:
-    """Blocks ``first..`` (their staged objects) appended after the lake's block ``first - 1``."""
+    """Blocks ``first..`` (their staged objects) following the lake's block ``first - 1``.
+
+    Ingest appends to the top run (``anywhere`` False: anything else is a
+    conflict); a backfill worker's chunk may land anywhere, as an island
+    that joins its neighbours once they meet (``lake.segments``).
+    """
     by_height: dict[int, dict[str, str]] = {}
     for name in objects:
         obj = parse_object(name)
@@ -59,34 +67,33 @@ def add_blocks(
     last = max(by_height)
 
     def apply(m: Manifest) -> None:
-        if m.tip_height is None:
-            m.first_height, m.tip_height, m.tip_hash = first, first - 1, prev_hash
+        runs = segments(m)
+        if not runs:
             m.network = {**network, **m.network}
-        if m.tip_height < first - 1 or m.first_height > first:
+        elif not anywhere and (m.tip_height < first - 1 or m.first_height > first):
             raise CommitConflict(
                 f"the lake at its commit holds blocks {m.first_height}..{m.tip_height}, "
                 f"which blocks {first}..{last} do not continue"
             )
-        live = _block_names(m) if first <= m.tip_height else {}
-        for height in range(first, min(last, m.tip_height) + 1):
-            for table, name in by_height[height].items():
-                held = parse_object(live.get((table, height), name))
-                if held.staged and held.hash_prefix != parse_object(name).hash_prefix:
-                    raise CommitConflict(
-                        f"another writer stored another block at height {height} "
-                        "(the node's chain changed during this run); run again"
-                    )
-        if m.tip_height == first - 1 and m.tip_hash != prev_hash:
-            raise CommitConflict(
-                f"block {first} does not follow the lake's block {first - 1} "
-                "(the node's chain changed during this run); run again"
-            )
-        if m.tip_height >= last:
+        held = [(a, b) for a, b, inside in split(m, first, last) if inside]
+        live = block_names(m) if held else {}
+        for a, b in held:
+            for height in range(a, b + 1):
+                for table, name in by_height[height].items():
+                    found = parse_object(live.get((table, height), name))
+                    if found.staged and found.hash_prefix != parse_object(name).hash_prefix:
+                        raise CommitConflict(
+                            f"another writer stored another block at height {height} "
+                            "(the node's chain changed during this run); run again"
+                        )
+        merged = joined(runs, Segment(first, last, prev_hash, last_hash))
+        if merged == runs:
             return
-        for height in range(m.tip_height + 1, last + 1):
-            for name in by_height[height].values():
-                m.add(name, objects[name])
-        m.tip_height, m.tip_hash = last, last_hash
+        for a, b, inside in split(m, first, last):
+            for height in range(a, b + 1) if not inside else ():
+                for name in by_height[height].values():
+                    m.add(name, objects[name])
+        set_segments(m, merged)
 
     return apply
 
@@ -97,7 +104,7 @@ def unwind(fork: int, expected_tip_hash: str, fork_prev_hash: str | None) -> Op:
     def apply(m: Manifest) -> None:
         if m.tip_hash != expected_tip_hash:
             raise CommitConflict("another writer changed the lake's tip during this run; run again")
-        gone = {n for (_, h), n in _block_names(m).items() if h >= fork}
+        gone = {n for (_, h), n in block_names(m).items() if h >= fork}
         published = sorted(n for n in gone if not parse_object(n).staged)
         if published:
             raise CommitConflict(f"a reorg at height {fork} reaches published day {published[0]}")
@@ -106,10 +113,10 @@ def unwind(fork: int, expected_tip_hash: str, fork_prev_hash: str | None) -> Op:
                 gone |= set(entry.get("objects", ()))
                 del m.days[day]
         m.retire(gone)
-        if fork <= m.first_height:
-            m.first_height = m.tip_height = m.tip_hash = None
-        else:
-            m.tip_height, m.tip_hash = fork - 1, fork_prev_hash
+        below = segments(m)[:-1]
+        if fork > m.first_height:
+            below.append(Segment(m.first_height, fork - 1, m.first_prev_hash, fork_prev_hash))
+        set_segments(m, below)
         if m.latest.get("day", {}).get("date") not in m.days:
             m.latest.pop("day", None)
             if m.days:

@@ -2,18 +2,24 @@
 
 Each listed object's size and SHA-256 were recorded at write time; the check
 reads every object back (in parallel: hashing releases the GIL) and compares.
+It also checks that the manifest's runs of blocks (``lake.segments``) and its
+per-block objects hold the same heights.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from chainprice.adapters.storage import ObjectMissingError, ObjectStore
-from chainprice.lake.manifest import check_not_reset, load_manifest
+from chainprice.lake.changes import block_names
+from chainprice.lake.manifest import Manifest, check_not_reset, load_manifest
+from chainprice.lake.segments import segments
 from chainprice.lake_schema import parse_object
 from chainprice.lake_schema.errors import LakeNameError
+from chainprice.lake_schema.naming import PER_BLOCK_TABLES
 
 WORKERS = 4
 
@@ -44,6 +50,34 @@ def _verify(store: ObjectStore, name: str, size: int, sha256: str) -> str | None
     return None
 
 
+def _spans(heights: list[int]) -> str:
+    runs, start = [], heights[0]
+    for a, b in zip(heights, [*heights[1:], None], strict=True):
+        if b != a + 1:
+            runs.append(f"{start}..{a}")
+            start = b
+    return ", ".join(runs[:5]) + (" ..." if len(runs) > 5 else "")
+
+
+def coverage_problems(manifest: Manifest) -> list[str]:
+    """Runs of blocks that overlap, heights of a run without an object, objects outside runs."""
+    runs = segments(manifest)
+    problems = [
+        f"block runs {a.first}..{a.last} and {b.first}..{b.last} overlap or touch"
+        for a, b in itertools.pairwise(runs)
+        if b.first <= a.last + 1
+    ]
+    held = {h for run in runs for h in range(run.first, run.last + 1)}
+    names = block_names(manifest)
+    for table in PER_BLOCK_TABLES:
+        have = {h for (t, h) in names if t == table}
+        if missing := sorted(held - have):
+            problems.append(f"{table}: no object holds blocks {_spans(missing)} of the lake")
+        if stray := sorted(have - held):
+            problems.append(f"{table}: objects hold blocks {_spans(stray)} outside the lake's runs")
+    return problems
+
+
 def check_lake(store: ObjectStore) -> CheckReport:
     manifest = load_manifest(store)
     check_not_reset(store, manifest)
@@ -64,6 +98,7 @@ def check_lake(store: ObjectStore) -> CheckReport:
             sorted(manifest.objects.items()),
         )
         report.problems += [p for p in found if p]
+    report.problems += coverage_problems(manifest)
     report.objects = len(manifest.objects)
     report.bytes = sum(info[0] for info in manifest.objects.values())
     return report

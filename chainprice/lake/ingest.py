@@ -28,19 +28,21 @@ from chainprice.lake.chain_check import MAX_REORG_DEPTH, judge, network_of
 from chainprice.lake.changes import add_blocks, create, unwind
 from chainprice.lake.exchange_fill import awaiting_exchange, fill_exchange
 from chainprice.lake.feed import write_feed
+from chainprice.lake.lookback import LookbackSource, floor_height, lookback
 from chainprice.lake.manifest import Manifest, check_not_reset, commit, load_manifest
 from chainprice.lake.price_jobs import ExchangeRates, price_days, price_recent
 from chainprice.lake.price_records import Validity
 from chainprice.lake.publication import DEFAULT_GRACE_SECONDS, finished_days, publication_ops, sweep
-from chainprice.lake.reader import LakeBlocks, NodeTipHeaders, known_txids
+from chainprice.lake.reader import LakeBlocks, NodeTipHeaders
 from chainprice.lake.runs import merge_finished_days
+from chainprice.lake.segments import covering
 
 BATCH_BLOCKS = 36
 DEFAULT_HISTORY = 2 * 144 + SPEND_LOOKBACK
 """Blocks below the node's tip an empty lake starts from: two days to price, plus lookback."""
 
 
-class NodeBlocks(Protocol):
+class NodeBlocks(LookbackSource, Protocol):
     def block_count(self) -> int: ...
     def block_hash(self, height: int) -> str: ...
     def iter_blocks(
@@ -87,7 +89,7 @@ class LakeSettings:
             )
 
 
-class _Committer:
+class Committer:
     """Commits, timing them for the report."""
 
     def __init__(self, store: ObjectStore, report: IngestReport) -> None:
@@ -107,12 +109,6 @@ def _append(known: KnownTxids, more: KnownTxids, floor: int) -> KnownTxids:
     return KnownTxids(height[keep], np.concatenate([known.txid, more.txid])[keep])
 
 
-def _floor_height(node: NodeBlocks) -> int:
-    """The lowest height the node serves (0 for a real node; simulated chains start later)."""
-    first = getattr(node, "first_height", None)
-    return first() if callable(first) else 0
-
-
 def _start(manifest: Manifest, node: NodeBlocks, node_tip: int, start_height: int | None) -> int:
     if manifest.tip_height is not None:
         return manifest.tip_height + 1
@@ -122,7 +118,7 @@ def _start(manifest: Manifest, node: NodeBlocks, node_tip: int, start_height: in
                 f"--start-height {start_height} is outside the node's chain 0..{node_tip}"
             )
         return start_height
-    return max(_floor_height(node), node_tip - DEFAULT_HISTORY)
+    return max(floor_height(node), node_tip - DEFAULT_HISTORY)
 
 
 def ingest_blocks(
@@ -137,7 +133,7 @@ def ingest_blocks(
     settings: LakeSettings,
 ) -> Manifest:
     """Fetch and write every block from the lake's tip (or ``start_height``) to ``stop_height``."""
-    committed = _Committer(store, report)
+    committed = Committer(store, report)
     if stop_height is not None and stop_height < 0:
         raise WindowError(f"--stop-height {stop_height} is negative")
     verdict = judge(LakeBlocks(store, manifest), node, settings.max_reorg_depth)
@@ -157,27 +153,44 @@ def ingest_blocks(
         return manifest
     if manifest.version == 0:
         manifest = committed([create(network_of(node))])
-    first = manifest.first_height if manifest.first_height is not None else start
-    lake = LakeBlocks(store, manifest)
-    known = known_txids(store, manifest, max(first, start - SPEND_LOOKBACK), start - 1)
-    times = lake.times(max(first, start - MTP_SPAN), start - 1)
-    network = {**network_of(node), "first_hash": None}
     report.first_height = start
+    return write_heights(store, manifest, node, start, stop, committed, report, on_batch=on_batch)
+
+
+def write_heights(
+    store: ObjectStore,
+    manifest: Manifest,
+    node: NodeBlocks,
+    start: int,
+    stop: int,
+    committed: Committer,
+    report: IngestReport,
+    *,
+    anywhere: bool = False,
+    on_batch: Callable[[int], None] | None = None,
+) -> Manifest:
+    """Blocks ``start..stop`` from the node, a batch at a time, each batch committed.
+
+    ``anywhere``: the blocks may land below the top run, as an island (a backfill chunk).
+    """
+    known, times = lookback(store, manifest, node, start, floor_height(node))
+    network = {**network_of(node), "first_hash": None}
     for a in range(start, stop + 1, BATCH_BLOCKS):
         b = min(a + BATCH_BLOCKS, stop + 1)
         parsed = list(node.iter_blocks(a, b, parse_block))
         prev = parsed[0].prev_hash[::-1].hex()
-        if a == start and manifest.tip_hash is not None and prev != manifest.tip_hash:
+        below = covering(manifest, a - 1, a - 1) if a == start else None
+        if below is not None and below.last == a - 1 and prev != below.last_hash:
             raise SourceError(
                 f"block {a} from the node does not follow the lake's block {a - 1} "
-                "(the node's chain changed during the run); run ingest again"
+                "(the node's chain changed during the run); run again"
             )
         if network["first_hash"] is None:
             network["first_hash"] = parsed[0].block_hash[::-1].hex()
         rows = block_rows(parsed, known)
         objects = write_blocks(store, parsed, rows, times, dt.datetime.now(dt.UTC))
         last_hash = parsed[-1].block_hash[::-1].hex()
-        manifest = committed([add_blocks(a, prev, last_hash, objects, network)])
+        manifest = committed([add_blocks(a, prev, last_hash, objects, network, anywhere=anywhere)])
         known = _append(known, rows.txids, b - SPEND_LOOKBACK)
         times = [*times, *(p.time for p in parsed)][-MTP_SPAN:]
         report.blocks += len(parsed)
@@ -205,7 +218,6 @@ def ingest(
     manifest = load_manifest(store)
     check_not_reset(store, manifest)
     report = IngestReport(node_tip=node.block_count())
-    committed = _Committer(store, report)
     manifest = ingest_blocks(
         store,
         manifest,
@@ -220,8 +232,34 @@ def ingest(
         report.lake_height = manifest.tip_height
         report.seconds = time.perf_counter() - began
         return report
+    settle(
+        store,
+        manifest,
+        node,
+        report,
+        validity=validity or Validity(),
+        exchange=exchange,
+        recent=recent,
+        settings=settings,
+    )
+    report.seconds = time.perf_counter() - began
+    return report
+
+
+def settle(
+    store: ObjectStore,
+    manifest: Manifest,
+    node: NodeBlocks,
+    report: IngestReport,
+    *,
+    validity: Validity,
+    exchange: ExchangeRates | None,
+    recent: bool,
+    settings: LakeSettings,
+) -> Manifest:
+    """After new blocks: the prices they settle, publication of finished days, clean-up, feed."""
+    committed = Committer(store, report)
     now = dt.datetime.now(dt.UTC)
-    validity = validity or Validity()
     lake = LakeBlocks(store, manifest)
     headers = NodeTipHeaders(lake, node) if hasattr(node, "header_time") else None
     report.days_priced, ops = price_days(
@@ -255,5 +293,4 @@ def ingest(
     report.objects_deleted, manifest = sweep(store, manifest, settings.grace_seconds)
     write_feed(store, manifest)
     report.lake_height = manifest.tip_height
-    report.seconds = time.perf_counter() - began
-    return report
+    return manifest

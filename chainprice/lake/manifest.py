@@ -64,6 +64,11 @@ class Manifest:
     tip_height: int | None = None
     tip_hash: str | None = None
     first_height: int | None = None
+    first_prev_hash: str | None = None
+    """Hash of the block below ``first_height`` (None in lakes written before it was kept)."""
+    islands: list[list[Any]] = field(default_factory=list)
+    """Block ranges below ``first_height..tip_height`` not yet joined to it (backfill workers
+    commit in any order): ``[first, last, hash of block first - 1, hash of block last]``."""
     files: dict[str, list[str]] = field(default_factory=dict)
     """Table -> its live objects (published and staged): what readers read."""
     objects: dict[str, list[Any]] = field(default_factory=dict)
@@ -167,8 +172,13 @@ def read_manifest(store: ObjectStore) -> tuple[Manifest, str | None]:
     """The current manifest and its version token (None for a new lake)."""
     got = store.get_versioned(MANIFEST)
     if got is None:
-        _refuse_if_not_new(store, f"has no {MANIFEST}")
-        return Manifest(), None
+        try:
+            _refuse_if_not_new(store, f"has no {MANIFEST}")
+            return Manifest(), None
+        except LakeDamagedError:
+            got = store.get_versioned(MANIFEST)  # another writer's first commit, just landed
+            if got is None:
+                raise
     data, token = got
     manifest = _parse(store, data)
     if not manifest.objects and manifest.version == 0:

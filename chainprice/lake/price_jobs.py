@@ -28,6 +28,7 @@ from chainprice.lake.price_records import (
     prices_table,
 )
 from chainprice.lake.reader import LakeBlocks
+from chainprice.lake.segments import segments
 from chainprice.lake.window_prices import day_price, recent_price
 from chainprice.lake_schema import (
     day_price_object,
@@ -61,6 +62,18 @@ def _summary(result: PriceResult, row: dict) -> dict:
     }
 
 
+def _candidate_days(lake: LakeBlocks, latest: dt.date) -> list[dt.date]:
+    """Days a run of the lake's blocks may hold the windows of: after the run's first day, up
+    to its last day (the latest closed day for the top run)."""
+    runs = segments(lake.manifest)
+    days: set[dt.date] = set()
+    for run in runs:
+        first = utc_date(lake.header_time(run.first)) + dt.timedelta(days=1)
+        last = latest if run is runs[-1] else utc_date(lake.header_time(run.last))
+        days.update(first + dt.timedelta(days=i) for i in range((last - first).days + 1))
+    return sorted(days)
+
+
 def price_days(
     store: ObjectStore,
     manifest: Manifest,
@@ -79,11 +92,9 @@ def price_days(
     if lake.empty:
         return [], []
     walk = headers or lake
-    first = utc_date(lake.header_time(manifest.first_height)) + dt.timedelta(days=1)
-    last = latest_day(walk)
     priced: list[dt.date] = []
     ops: list[Op] = []
-    for day in (first + dt.timedelta(days=i) for i in range((last - first).days + 1)):
+    for day in _candidate_days(lake, latest_day(walk)):
         entry = manifest.days.get(day.isoformat())
         if entry and not entry["canonical_pending"]:
             continue

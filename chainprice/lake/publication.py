@@ -31,6 +31,7 @@ from chainprice.lake.changes import forget, publish, swept
 from chainprice.lake.manifest import DATA_PREFIXES, HISTORY, Manifest, Op, commit, load_manifest
 from chainprice.lake.parquet_io import decode, parquet_bytes, read_tables, write_object
 from chainprice.lake.reader import LakeBlocks
+from chainprice.lake.segments import segments
 from chainprice.lake_schema import (
     compacted_object,
     day_price_object,
@@ -48,30 +49,42 @@ DEFAULT_GRACE_SECONDS = 3600.0
 MTP_SPAN = 11
 
 
-def tip_median_time(lake: LakeBlocks) -> int | None:
-    tip, first = lake.manifest.tip_height, lake.manifest.first_height
-    if tip is None or first is None or tip - first + 1 < MTP_SPAN:
+def median_time_at(lake: LakeBlocks, height: int, first: int) -> int | None:
+    """Median time past of the ``MTP_SPAN`` blocks ending at ``height`` (a run from ``first``)."""
+    if height - first + 1 < MTP_SPAN:
         return None
-    return int(np.median(lake.times(tip - MTP_SPAN + 1, tip)))
+    return int(np.median(lake.times(height - MTP_SPAN + 1, height)))
 
 
 def finished_days(lake: LakeBlocks, max_depth: int = MAX_REORG_DEPTH) -> set[dt.date]:
-    """Days whose blocks can no longer change (the lake's partial first day never is)."""
+    """Days whose blocks can no longer change.
+
+    Within one run of blocks (``lake.segments``), a day after the run's first
+    day (which may lack earlier blocks) and before its last block's median
+    time past (no later block can be stamped on it) holds all its blocks.
+    """
     manifest = lake.manifest
-    mtp = tip_median_time(lake)
-    if mtp is None:
+    if manifest.tip_height is None:
         return set()
-    first_day = utc_date(lake.header_time(manifest.first_height))
     deepest = manifest.tip_height - max_depth
     last_height: dict[dt.date, int] = defaultdict(int)
     for name in manifest.names("blocks"):
         obj = parse_object(name)
         if obj.staged:
             last_height[obj.date] = max(last_height[obj.date], obj.last_height or 0)
+    bounds = []
+    for run in segments(manifest):
+        mtp = median_time_at(lake, run.last, run.first)
+        if mtp is not None:
+            bounds.append((utc_date(lake.header_time(run.first)), mtp))
     return {
         day
         for day, last in last_height.items()
-        if day > first_day and midnight(day + dt.timedelta(days=1)) <= mtp and last <= deepest
+        if last <= deepest
+        and any(
+            day > first_day and midnight(day + dt.timedelta(days=1)) <= mtp
+            for first_day, mtp in bounds
+        )
     }
 
 

@@ -17,6 +17,7 @@ from chainprice.core.windows import HeaderSource
 from chainprice.lake.manifest import Manifest
 from chainprice.lake.objects import block_objects, overlapping
 from chainprice.lake.parquet_io import read_tables
+from chainprice.lake.segments import covering
 from chainprice.lake_schema import get_table
 
 
@@ -144,9 +145,6 @@ class NodeTipHeaders:
         return self.node.block_count()
 
     def header_time(self, height: int) -> int:
-        manifest = self.lake.manifest
-        if manifest.first_height is not None and manifest.first_height <= height <= (
-            manifest.tip_height or -1
-        ):
+        if covering(self.lake.manifest, height, height) is not None:
             return self.lake.header_time(height)
         return self.node.header_time(height)

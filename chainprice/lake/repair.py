@@ -4,7 +4,8 @@ Object names and contents describe themselves: a per-block object names its
 height and block hash and holds the block's rows; a price object holds its
 row. Repair reads every object, keeps the readable ones, picks the chain the
 blocks objects link into (from the highest block down, by previous-block
-hash), and lists for each height one object per table. Heights whose objects
+hash; runs below a gap in the heights are kept, as islands), and lists for
+each height one object per table. Heights whose objects
 are missing or damaged are read again from the node when one is given, and
 only those; without a node the repair refuses and names them. Nothing is
 deleted: objects left out go to ``retired`` like any replaced object.
@@ -34,6 +35,7 @@ from chainprice.lake.manifest import (
     object_info,
 )
 from chainprice.lake.parquet_io import LakeObjectError, decode
+from chainprice.lake.segments import Segment, set_segments
 from chainprice.lake_schema import parse_object, validate
 from chainprice.lake_schema.errors import LakeNameError, LakeSchemaError
 from chainprice.lake_schema.naming import PER_BLOCK_TABLES
@@ -57,13 +59,21 @@ def _readable(store: ObjectStore, name: str) -> tuple[Any, list[Any]] | None:
 
 
 def _chain(blocks: dict[int, list[tuple[str, str, str]]]) -> dict[int, str]:
-    """height -> hash of the longest run linked by previous hash, from the highest block down."""
-    if not blocks:
-        return {}
-    height = max(blocks)
+    """height -> hash of the runs linked by previous hash, from the highest block down.
+
+    A height with no block at all ends a run; the blocks below start another
+    (an island a backfill worker committed). A block that does not link ends
+    the chain.
+    """
     best: dict[int, str] = {}
     want: str | None = None
-    while height in blocks:
+    height = max(blocks, default=-1)
+    while blocks:
+        if height not in blocks:
+            below = [h for h in blocks if h < height]
+            if not below:
+                break
+            height, want = max(below), None
         choices = [c for c in blocks[height] if want is None or c[1] == want]
         if not choices:
             break
@@ -71,6 +81,18 @@ def _chain(blocks: dict[int, list[tuple[str, str, str]]]) -> dict[int, str]:
         best[height] = block_hash
         want, height = prev, height - 1
     return best
+
+
+def _runs(chain: dict[int, str], blocks: dict[int, list[tuple[str, str, str]]]) -> list[Segment]:
+    """The chain's runs of consecutive heights, with the hash below each."""
+    runs: list[Segment] = []
+    for height in sorted(chain):
+        if runs and runs[-1].last == height - 1:
+            runs[-1] = Segment(runs[-1].first, height, runs[-1].prev_hash, chain[height])
+        else:
+            prev = next(p for _, h, p in blocks[height] if h == chain[height])
+            runs.append(Segment(height, height, prev, chain[height]))
+    return runs
 
 
 def rebuild(store: ObjectStore, node: Any = None) -> RepairReport:
@@ -95,6 +117,7 @@ def rebuild(store: ObjectStore, node: Any = None) -> RepairReport:
             for row in table.select(["height", "hash", "prev_hash"]).to_pylist():
                 blocks[row["height"]].append((name, row["hash"], row["prev_hash"]))
     chain = _chain(blocks)
+    runs = _runs(chain, blocks)
     missing = _missing_heights(good, chain)
     if missing:
         if node is None:
@@ -103,9 +126,9 @@ def rebuild(store: ObjectStore, node: Any = None) -> RepairReport:
                 "objects; run `chainprice lake repair` again with the node options (--node ...) "
                 "to read just those blocks again"
             )
-        good |= _reread(store, node, chain, missing, good)
+        good |= _reread(store, node, chain, runs, missing, good)
         report.reread = missing
-    manifest = _manifest_of(good, chain)
+    manifest = _manifest_of(good, chain, runs)
     manifest.network = _previous_network(store)
     report.version = _commit_rebuilt(store, manifest)
     report.objects = len(manifest.objects)
@@ -142,23 +165,28 @@ def _ranges(heights: list[int]) -> str:
     return ", ".join(runs)
 
 
-def _reread(store: ObjectStore, node: Any, chain: dict[int, str], missing: list[int], good: dict):
+def _reread(
+    store: ObjectStore,
+    node: Any,
+    chain: dict[int, str],
+    runs: list[Segment],
+    missing: list[int],
+    good: dict,
+):
     """Read the ``missing`` heights from the node again, as staged objects."""
     from chainprice.core import parse_block
-    from chainprice.core.block_outputs import SPEND_LOOKBACK, block_rows
-    from chainprice.lake.block_writer import MTP_SPAN, write_blocks
-    from chainprice.lake.reader import LakeBlocks, known_txids
+    from chainprice.core.block_outputs import block_rows
+    from chainprice.lake.block_writer import write_blocks
+    from chainprice.lake.lookback import floor_height, lookback
 
-    partial = _manifest_of(good, chain)
-    lake = LakeBlocks(store, partial)
+    partial = _manifest_of(good, chain, runs)
+    floor = floor_height(node)
     written: dict[str, tuple[Any, list[Any]]] = {}
     for height in missing:
         (block,) = node.iter_blocks(height, height + 1, parse_block)
         if block.block_hash[::-1].hex() != chain[height]:
             raise SourceError(f"the node's block {height} is not the lake's; repair cannot use it")
-        lo = max(min(chain), height - SPEND_LOOKBACK)
-        known = known_txids(store, partial, lo, height - 1)
-        times = [lake.header_time(h) for h in range(max(min(chain), height - MTP_SPAN), height)]
+        known, times = lookback(store, partial, node, height, floor)
         objects = write_blocks(
             store, [block], block_rows([block], known), times, dt.datetime.now(dt.UTC)
         )
@@ -169,14 +197,12 @@ def _reread(store: ObjectStore, node: Any, chain: dict[int, str], missing: list[
     return written
 
 
-def _manifest_of(good: dict, chain: dict[int, str]) -> Manifest:
+def _manifest_of(good: dict, chain: dict[int, str], runs: list[Segment]) -> Manifest:
     manifest = Manifest()
     cover = _covering(good, chain)
     for name in set(cover.values()):
         manifest.add(name, good[name][1])
-    if chain:
-        manifest.first_height, manifest.tip_height = min(chain), max(chain)
-        manifest.tip_hash = chain[manifest.tip_height]
+    set_segments(manifest, runs)
     best: dict[tuple, tuple[tuple, str]] = {}
     for name, (table, _) in good.items():
         obj = parse_object(name)

@@ -12,6 +12,7 @@ from chainprice.core.result import PriceResult
 from chainprice.core.windows import RECENT_BLOCKS, HeaderSource, block_window
 from chainprice.lake.manifest import Manifest
 from chainprice.lake.reader import LakeBlocks, output_rows
+from chainprice.lake.segments import Segment, covering, segments
 
 READ_MARGIN = 12
 """Heights read beyond a window, so a day's second window (canonical) reuses the first read."""
@@ -21,20 +22,21 @@ def lake_pricer(store: ObjectStore, manifest: Manifest) -> WindowPricer:
     """Prices windows from ``outputs`` rows; refuses windows the lake cannot answer exactly."""
     loaded: list[tuple[int, int, OutputRows]] = []
 
-    def rows_for(start: int, last: int) -> OutputRows:
+    def rows_for(run: Segment, start: int, last: int) -> OutputRows:
         if not (loaded and loaded[0][0] <= start and last <= loaded[0][1]):
-            lo, hi = max(manifest.first_height, start - READ_MARGIN), last + READ_MARGIN
+            lo, hi = max(run.first, start - READ_MARGIN), min(run.last, last + READ_MARGIN)
             loaded[:] = [(lo, hi, output_rows(store, manifest, lo, hi, pricing_only=True))]
         return loaded[0][2]
 
     def price(window, kind, day):
-        first, tip = manifest.first_height, manifest.tip_height
-        if first is None or tip is None or window.start < first or window.end - 1 > tip:
+        run = covering(manifest, window.start, window.end - 1)
+        if run is None:
+            held = ", ".join(f"{s.first}..{s.last}" for s in segments(manifest)) or "nothing"
             raise WindowError(
                 f"blocks [{window.start}, {window.end}) are not all in the lake at {store.url} "
-                f"(it holds {first}..{tip}); backfill or ingest them first"
+                f"(it holds {held}); backfill or ingest them first"
             )
-        return price_rows(rows_for(window.start, window.end - 1), window, kind, day)
+        return price_rows(rows_for(run, window.start, window.end - 1), window, kind, day)
 
     return price
 

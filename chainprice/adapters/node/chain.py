@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar, overload
 
+import numpy as np
+
 from chainprice.adapters.node.errors import (
     BadResponseError,
     BlockCheckError,
@@ -25,11 +27,14 @@ from chainprice.adapters.node.errors import (
     NotFoundError,
 )
 from chainprice.adapters.node.headers import header_time, previous_hash
+from chainprice.adapters.node.mempool_listing import txid_rows
+from chainprice.adapters.node.parallel import map_parallel
 from chainprice.adapters.node.source import BlockSource
 from chainprice.adapters.node.stats import FetchStats
+from chainprice.core.block_outputs import KnownTxids
 from chainprice.core.block_parser import RawBlock
 from chainprice.core.errors import ChainPriceError, SourceError
-from chainprice.core.sha256d import double_sha256
+from chainprice.core.sha256d import double_sha256, merkle_root
 
 T = TypeVar("T")
 Verify = Callable[[int, bytes], Any]
@@ -237,6 +242,31 @@ class NodeChain:
             finally:
                 for future in pending:
                     future.cancel()
+
+    def txids(self, start: int, end: int) -> KnownTxids:
+        """Txids of the blocks ``[start, end)`` in chain order, without their raw bytes.
+
+        Backfill workers need the txids below their first block (the spend
+        lookback) but not those blocks, which another worker reads; each list
+        is checked against its header's merkle root.
+        """
+        hashes = self._hashes_for(start, end)
+        items = list(zip(range(start, end), hashes, strict=True))
+        lists = map_parallel(self._txid_list, items, self.workers)
+        height = np.repeat(np.arange(start, end, dtype=np.int32), [len(t) for t in lists])
+        txid = np.concatenate([np.zeros((0, 32), np.uint8), *lists])
+        return KnownTxids(height, txid)
+
+    def _txid_list(self, item: tuple[int, str]) -> np.ndarray:
+        """One block's txids as ``(n, 32)`` internal-order bytes, matching its merkle root."""
+        height, block_hash = item
+        txid = txid_rows(self.source.block_txids(block_hash))
+        if not len(txid) or merkle_root(txid) != self.header(height)[36:68]:
+            raise BadResponseError(
+                f"the node's txid list of block {height} ({block_hash}) does not match the "
+                "merkle root in its header"
+            )
+        return txid
 
     def _verified(self, height: int, block_hash: str, check: Verify | None) -> tuple[bytes, Any]:
         """Fetch one block until it passes every check; ``(data, check's result)``."""

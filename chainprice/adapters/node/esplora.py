@@ -132,6 +132,11 @@ class EsploraSource:
                 raise
             raise PrunedBlockError(block_hash, None) from None
 
+    def block_txids(self, block_hash: str) -> list[str]:
+        """The block's txids in block order (``/block/:hash/txids``), without its bytes."""
+        answer = self.http.get(f"{self.base}/block/{require_hash(block_hash)}/txids", body_json)
+        return txids_from_list(answer, f"the Esplora server's /block/{block_hash}/txids")
+
     def mempool_transactions(self) -> list[bytes]:
         """Raw unconfirmed transactions; those mined or evicted meanwhile are left out."""
         txids = [e.txid for e in self.mempool_entries()]

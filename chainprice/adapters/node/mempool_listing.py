@@ -8,8 +8,11 @@ uses the first time it saw them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from chainprice.adapters.node.errors import BadResponseError, RemoteError
 from chainprice.adapters.node.headers import is_block_hash
@@ -57,3 +60,9 @@ def txids_from_list(answer: Any, where: str) -> list[str]:
     ):
         raise BadResponseError(f"{where} is not a list of txids")
     return answer
+
+
+def txid_rows(txids: Sequence[str]) -> np.ndarray:
+    """Display-hex txids as an ``(n, 32)`` array in internal byte order (as blocks hash them)."""
+    joined = b"".join(bytes.fromhex(t)[::-1] for t in txids)
+    return np.frombuffer(joined, np.uint8).reshape(-1, 32)

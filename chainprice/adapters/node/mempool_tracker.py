@@ -19,7 +19,7 @@ import numpy as np
 
 from chainprice.adapters.node.errors import BadResponseError
 from chainprice.adapters.node.headers import header_hash
-from chainprice.adapters.node.mempool_listing import MempoolEntry
+from chainprice.adapters.node.mempool_listing import MempoolEntry, txid_rows
 from chainprice.adapters.node.parallel import map_parallel
 from chainprice.core.block_parser import parse_block
 from chainprice.core.mempool import DEFAULT_WINDOW_SECONDS, ConfirmedTxids
@@ -59,11 +59,6 @@ class MempoolSnapshot:
     """Transactions fetched by this refresh (the new ones)."""
     n_gone: int
     """Transactions of the previous window no longer in the mempool."""
-
-
-def _txid_rows(txids: Sequence[str]) -> np.ndarray:
-    joined = b"".join(bytes.fromhex(t)[::-1] for t in txids)
-    return np.frombuffer(joined, np.uint8).reshape(-1, 32)
 
 
 class MempoolTracker:
@@ -111,7 +106,7 @@ class MempoolTracker:
         tip = self.source.tip_height()
         return MempoolSnapshot(
             txs=self.txs,
-            mempool_txids=_txid_rows(sorted(listed)),
+            mempool_txids=txid_rows(sorted(listed)),
             confirmed=self._confirmed(tip, cutoff),
             tip=tip,
             n_received=len(entries),

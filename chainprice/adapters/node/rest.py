@@ -32,6 +32,7 @@ from chainprice.adapters.node.mempool_listing import (
     MempoolEntry,
     MempoolUnavailableError,
     entries_from_verbose,
+    txids_from_list,
 )
 from chainprice.adapters.node.parallel import map_parallel
 from chainprice.adapters.node.stats import FetchStats
@@ -122,6 +123,13 @@ class RestSource:
                 raise
             info = self.http.get(f"{self.base}/chaininfo.json", body_json)
             raise PrunedBlockError.from_chaininfo(block_hash, info) from None
+
+    def block_txids(self, block_hash: str) -> list[str]:
+        """The block's txids in block order (``/rest/block/notxdetails/``), without its bytes."""
+        url = f"{self.base}/block/notxdetails/{require_hash(block_hash)}.json"
+        answer: Any = self.http.get(url, body_json)
+        listed = answer.get("tx") if isinstance(answer, dict) else None
+        return txids_from_list(listed, f"the node's block/notxdetails/{block_hash}.json")
 
     def mempool_transactions(self) -> list[bytes]:
         """Raw unconfirmed transactions; those mined or evicted meanwhile are left out."""

@@ -292,6 +292,12 @@ class RpcSource:
                 raise PrunedBlockError.from_chaininfo(block_hash, info) from None
             raise
 
+    def block_txids(self, block_hash: str) -> list[str]:
+        """The block's txids in block order (``getblock <hash> 1``), without its raw bytes."""
+        answer = self.call("getblock", require_hash(block_hash), 1)
+        listed = answer.get("tx") if isinstance(answer, dict) else None
+        return txids_from_list(listed, f"the node's getblock {block_hash} 1 answer")
+
     def mempool_transactions(self) -> list[bytes]:
         """Raw unconfirmed transactions; those mined or evicted meanwhile are left out."""
         txids = txids_from_list(self.call("getrawmempool"), "the node's getrawmempool answer")

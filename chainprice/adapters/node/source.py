@@ -43,6 +43,10 @@ class BlockSource(Protocol):
         """Exactly ``getblock <hash> 0``, as bytes."""
         ...
 
+    def block_txids(self, block_hash: str) -> list[str]:
+        """Display hex txids of the block, in block order, without the block's bytes."""
+        ...
+
     def mempool_transactions(self) -> list[bytes]:
         """Raw unconfirmed transactions."""
         ...
