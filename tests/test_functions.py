@@ -375,3 +375,61 @@ def test_the_scheduled_pipeline_follows_a_moving_node(moving_node, functions, gc
     assert len(refreshed) == 2 and refreshed[1]["fetched"] < refreshed[0]["fetched"]
     answer = requests.get(health.url, timeout=60)
     assert answer.status_code == 200, answer.text
+
+
+def test_backfill_fans_out_to_workers_through_the_dispatcher(node, functions, tmp_path) -> None:
+    """``backfill`` publishes one message per chunk; the dispatcher pushes them to two
+    ``backfill_worker`` instances, one of them killed mid-chunk: the lake ends as one
+    sequential backfill leaves it, and every raw block is read from the node once."""
+    from chainprice.adapters.pubsub_dispatcher import Dispatcher
+    from chainprice.cli.main import main
+
+    days = ["--from", "2024-06-02", "--to", "2024-06-03"]
+    sequential = tmp_path / "sequential"
+    auth = ["--rpc-user", "u", "--rpc-password", "p", "--prices-url", node.esplora_url]
+    assert main(["backfill", "--lake", str(sequential), "--node", node.url, *days, *auth]) == 0
+
+    lake = tmp_path / "fanned"
+    env = node_env(node, CHAINPRICE_LAKE_URL=str(lake), CHAINPRICE_NODE_SOURCE="rest")
+    workers = [functions("backfill_worker", env), functions("backfill_worker", env)]
+    dispatcher = Dispatcher([w.url for w in workers], backoff=0.5).start()
+    try:
+        planner = functions(
+            "backfill",
+            env
+            | {
+                "PUBSUB_EMULATOR_HOST": dispatcher.host,
+                "CHAINPRICE_BACKFILL_TOPIC": "projects/local/topics/backfill",
+                "CHAINPRICE_BACKFILL_CHUNK_DAYS": "1",
+            },
+        )
+        assert (
+            requests.post(planner.url, json={"from": "2024-06-03"}, timeout=60).status_code == 400
+        )
+        node.clear_log()
+        answer = requests.post(
+            planner.url, json={"from": "2024-06-02", "to": "2024-06-03"}, timeout=300
+        )
+        assert answer.status_code == 202, answer.text
+        chunks = answer.json()["chunks"]
+        assert len(chunks) == 2
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not (lake / "manifest.json").exists():
+            time.sleep(0.05)
+        workers[0].process.send_signal(signal.SIGKILL)  # mid-chunk: its delivery fails, retried
+        assert dispatcher.wait_idle(600)
+    finally:
+        dispatcher.stop()
+    assert len(dispatcher.log.delivered) == 2 and not dispatcher.log.dead_lettered
+    assert lake_rows(open_store(str(lake))) == lake_rows(open_store(str(sequential)))
+    assert check_lake(open_store(str(lake))).ok
+    raw = [
+        r.target
+        for r in node.request_log
+        if r.target.startswith("/rest/block/") and r.target.endswith(".bin") and r.status == 200
+    ]
+    assert len(raw) - len(set(raw)) <= 36  # only the killed worker's uncommitted batch again
+
+    refused = workers[1].post_event({"first_height": "x"})
+    assert refused.status_code == 200  # acknowledged: a redelivery could never succeed
+    assert any("not retried" in line["message"] for line in workers[1].lines())
