@@ -16,12 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chainprice.adapters.node.errors import BadResponseError
-from chainprice.adapters.node.mempool_listing import (
-    MempoolEntry,
-    decode_verbose,
-    decode_verbose_rpc,
-    entries_from_verbose,
-)
+from chainprice.adapters.node.mempool_listing import MempoolEntry, entries_from_verbose
+from chainprice.adapters.node.verbose_mempool import decode_verbose, decode_verbose_rpc
 from chainprice.nodesim.moving_mempool import MempoolFlow, MovingMempool
 from chainprice.nodesim.rpc_methods import RpcMethods
 from chainprice.nodesim.served_chain import ServedChain

@@ -3,20 +3,14 @@
 Bitcoin Core answers ``getrawmempool true`` and ``/rest/mempool/contents.json``
 with the same object (txid -> entry with ``time`` and ``depends``); Esplora
 lists txids only, so their entry time is unknown (``None``) and the caller
-uses the first time it saw them.
-
-The verbose answer is large (~23 MB for 50,000 entries) and only two of
-each entry's fields matter, so it is decoded by ``msgspec`` into just those
-two, checked for type on the way: about three times faster than
-``json.loads`` and without building a million throw-away objects.
+uses the first time it saw them. The verbose answer itself is decoded by
+``verbose_mempool`` (loaded only by the commands that read a mempool).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-
-import msgspec
 
 from chainprice.adapters.node.errors import BadResponseError, RemoteError
 from chainprice.adapters.node.headers import is_block_hash
@@ -50,50 +44,8 @@ def entry_from_json(txid: str, entry: Any, where: str) -> MempoolEntry:
     return MempoolEntry(txid, time, bool(depends))
 
 
-class _VerboseEntry(msgspec.Struct):
-    """The fields of a verbose entry that matter here (the others are skipped unread)."""
-
-    time: int
-    depends: list[Any] = msgspec.field(default_factory=list)
-
-
-class _RpcAnswer(msgspec.Struct):
-    """A JSON-RPC reply whose result is a verbose mempool (or null, beside an error)."""
-
-    result: dict[str, _VerboseEntry] | msgspec.UnsetType | None = msgspec.UNSET
-    error: Any = None
-
-
-_VERBOSE = msgspec.json.Decoder(dict[str, _VerboseEntry])
-_RPC_VERBOSE = msgspec.json.Decoder(_RpcAnswer)
-
-
-def decode_verbose_rpc(body: bytes) -> dict[str, Any]:
-    """The JSON-RPC envelope of ``getrawmempool true`` as a dict, its result still typed.
-
-    Raises ``ValueError`` for a body that is not JSON (damaged in transit) and
-    ``BadResponseError`` for JSON of the wrong shape.
-    """
-    try:
-        answer = _RPC_VERBOSE.decode(body)
-    except msgspec.ValidationError as exc:
-        raise BadResponseError(f"the node's getrawmempool answer is malformed: {exc}") from None
-    envelope = {"error": answer.error}
-    if answer.result is not msgspec.UNSET:
-        envelope["result"] = answer.result
-    return envelope
-
-
-def decode_verbose(body: bytes, where: str) -> dict[str, Any]:
-    """A bare verbose mempool object (REST ``contents.json``); errors as ``decode_verbose_rpc``."""
-    try:
-        return _VERBOSE.decode(body)
-    except msgspec.ValidationError as exc:
-        raise BadResponseError(f"{where} is malformed: {exc}") from None
-
-
 def entries_from_verbose(answer: Any, where: str) -> list[MempoolEntry]:
-    """Every entry of a decoded verbose mempool answer (``decode_verbose``, ``..._rpc``)."""
+    """Every entry of a decoded verbose mempool answer (see ``verbose_mempool``)."""
     if not isinstance(answer, dict):
         raise BadResponseError(f"{where} is not an object of mempool entries")
     bad = next((t for t in answer if not is_block_hash(t)), None)

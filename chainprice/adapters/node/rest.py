@@ -31,7 +31,6 @@ from chainprice.adapters.node.http import (
 from chainprice.adapters.node.mempool_listing import (
     MempoolEntry,
     MempoolUnavailableError,
-    decode_verbose,
     entries_from_verbose,
 )
 from chainprice.adapters.node.parallel import map_parallel
@@ -51,6 +50,8 @@ def _header_blob(answer: Answer) -> list[bytes]:
 def _mempool_contents(answer: Answer) -> Any:
     if answer.status == 503:
         raise MempoolUnavailableError(f"the node has no mempool (HTTP 503): {snippet(answer)}")
+    from chainprice.adapters.node.verbose_mempool import decode_verbose
+
     try:
         return decode_verbose(answer.body, CONTENTS)
     except ValueError as exc:

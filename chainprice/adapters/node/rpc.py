@@ -32,7 +32,6 @@ from chainprice.adapters.node.http import Answer, HttpClient, RetryableResponse,
 from chainprice.adapters.node.mempool_listing import (
     MempoolEntry,
     MempoolUnavailableError,
-    decode_verbose_rpc,
     entries_from_verbose,
     entry_from_json,
     txids_from_list,
@@ -311,6 +310,8 @@ class RpcSource:
             if known:
                 entries = self._new_entries(known)
             else:
+                from chainprice.adapters.node.verbose_mempool import decode_verbose_rpc
+
                 verbose = self.call("getrawmempool", True, loads=decode_verbose_rpc)
                 entries = entries_from_verbose(verbose, "the node's getrawmempool answer")
         except RpcError as exc:
