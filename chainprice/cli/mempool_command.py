@@ -19,6 +19,8 @@ from chainprice.cli.options import store_arg
 from chainprice.core.errors import ChainPriceError
 
 if TYPE_CHECKING:  # the engine and node clients load when the command runs, not for --help
+    import numpy as np
+
     from chainprice.adapters.node.mempool_tracker import MempoolSnapshot, MempoolTracker
     from chainprice.core.mempool import MempoolResult
 
@@ -172,14 +174,24 @@ def _tracker(args: argparse.Namespace) -> MempoolTracker:
     from chainprice.adapters.node.mempool_tracker import MempoolTracker
 
     source = open_source(args.node, args.source, config=node_config(args))
-    state = None
+    state = stored = None
     if args.lake is not None:
         from chainprice.lake.manifest import load_manifest
-        from chainprice.lake.mempool_series import load_state
+        from chainprice.lake.mempool_series import load_state, stored_block_txids
 
         state = load_state(args.lake, load_manifest(args.lake))
+
+        def from_lake(blocks: list[tuple[int, str]]) -> dict[str, tuple[int, np.ndarray]]:
+            """The recent blocks the lake holds (its manifest read again: ingests go on)."""
+            return stored_block_txids(args.lake, load_manifest(args.lake), blocks)
+
+        stored = from_lake
     return MempoolTracker(
-        source, round(args.window_hours * 3600), state=state, workers=args.workers
+        source,
+        round(args.window_hours * 3600),
+        state=state,
+        workers=args.workers,
+        stored_blocks=stored,
     )
 
 

@@ -35,8 +35,12 @@ def _decode(text: np.ndarray, out: np.ndarray) -> bool:
     return bad == 0
 
 
-def hex_to_bytes(text: bytes | bytearray | memoryview) -> bytes | None:
-    """The bytes ``text`` spells in hex, or ``None`` where ``binascii.unhexlify`` would raise."""
+def hex_to_bytes(text: bytes | bytearray | memoryview) -> bytearray | None:
+    """The bytes ``text`` spells in hex, or ``None`` where ``binascii.unhexlify`` would raise.
+
+    A ``bytearray``, decoded in place: copying a block into ``bytes`` cost
+    more than decoding it.
+    """
     chars = np.frombuffer(text, np.uint8)
     if chars.size % 2:
         return None
@@ -44,4 +48,4 @@ def hex_to_bytes(text: bytes | bytearray | memoryview) -> bytes | None:
     out = bytearray(chars.size // 2)
     if not _decode(chars, np.frombuffer(out, np.uint8)):
         return None
-    return bytes(out)
+    return out

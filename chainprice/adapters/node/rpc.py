@@ -180,13 +180,13 @@ class RpcSource:
         request = self._request(method, params)
         return self._post(request, lambda r: self._result(self._answer(r, loads), method, params))
 
-    def call_hex(self, method: str, *params: Any) -> bytes:
+    def call_hex(self, method: str, *params: Any) -> bytes | bytearray:
         """The result of a call answering one hex string, decoded to bytes (fast for blocks)."""
         request = self._request(method, params)
 
-        def parse(answer: Answer) -> bytes:
+        def parse(answer: Answer) -> bytes | bytearray:
             result = self._result(self._answer(answer, loads_hex_answer), method, params)
-            if not isinstance(result, bytes):
+            if not isinstance(result, bytes | bytearray):
                 raise RetryableResponse(f"the answer to {method} is not a hex string")
             return result
 
@@ -284,7 +284,7 @@ class RpcSource:
             headers.append(header)
         return headers
 
-    def raw_block(self, block_hash: str) -> bytes:
+    def raw_block(self, block_hash: str) -> bytes | bytearray:
         try:
             return self.call_hex("getblock", require_hash(block_hash), 0)
         except RpcError as exc:
