@@ -515,7 +515,7 @@ class RpcMethods:
         return self.mempool_info()
 
     def raw_mempool(self, verbose: bool, sequence: bool) -> Any:
-        """Core's ``MempoolToJSON`` (also REST ``mempool/contents.json``)."""
+        """Core's ``MempoolToJSON`` (also REST ``mempool/contents.json``), lists as JSON text."""
         pool = self.chain.mempool
         if verbose:
             texts = [f'"{e.tx.txid.hex()}":{self.mempool_entry_text(e)}' for e in pool]
@@ -523,7 +523,7 @@ class RpcMethods:
                 live = self.chain.mempool_entry
                 self._entry_texts = {t: v for t, v in self._entry_texts.items() if live(t)}
             return RawJson("{" + ",".join(texts) + "}")
-        txids = [e.tx.txid.hex() for e in pool]
+        txids = RawJson("[" + ",".join([f'"{e.tx.txid.hex()}"' for e in pool]) + "]")
         return {"txids": txids, "mempool_sequence": len(pool)} if sequence else txids
 
     def _getrawmempool(self, args: list[Any]) -> Any:
