@@ -561,7 +561,7 @@ class RpcMethods:
                 )
             tx = entry.tx
         if verbosity <= 0:
-            return tx.raw.hex()
+            return RawJson(f'"{tx.raw.hex()}"')  # hex needs no escaping: no encoder pass
         out: dict[str, Any] = {}
         if block_hash is not None:
             out["in_active_chain"] = True
