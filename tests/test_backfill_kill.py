@@ -80,7 +80,14 @@ def test_killed_backfills_end_like_a_clean_one(node, tmp_path) -> None:
     node.clear_log()
     finish(node, killed)
     assert rows(killed) == want
-    results = ("prices/", "intraday/", "staging/prices/", "staging/intraday/", "manifests/", "runs/")
+    results = (
+        "prices/",
+        "intraday/",
+        "staging/prices/",
+        "staging/intraday/",
+        "manifests/",
+        "runs/",
+    )
     listed = open_store(str(killed))
     assert sorted(n for n in listed.list() if not n.startswith(results)) == sorted(
         n for n in open_store(str(clean)).list() if not n.startswith(results)

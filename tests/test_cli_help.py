@@ -14,6 +14,7 @@ HEAVY = (
     "duckdb",
     "polars",
     "requests",
+    "msgspec",
     "google.cloud.storage",
     "boto3",
 )

@@ -121,6 +121,37 @@ def test_cli_json_then_a_stateless_run_fetches_only_new_transactions(
     assert stored == second["n_in_window"]
 
 
+def test_a_stateless_run_reads_the_windows_blocks_from_the_lake(
+    moving, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same-window rule's confirmed parents come from the lake's txids table when it holds
+    the blocks stamped within the window: no block is fetched, and the estimate is the same."""
+    from chainprice.adapters.node import NodeChain
+    from chainprice.lake.ingest import ingest
+
+    node, _, _ = moving
+    lake = str(tmp_path / "lake")
+    source = open_source(node.url, "rpc", config=NodeConfig(rpc_user="u", rpc_password="p"))
+    tip = node.chain.tip
+    store = load_manifest_store(lake)
+    assert ingest(store, NodeChain(source, verify=parse_block), start_height=tip - 60).blocks == 61
+    args = ["mempool", "--node", node.url, *AUTH, "--json"]
+
+    def block_fetches() -> int:
+        return sum(r.target == "getblock" for r in node.request_log)
+
+    node.clear_log()
+    assert main(args) == 0
+    from_node = json.loads(capsys.readouterr().out)
+    assert block_fetches() > 10  # the blocks stamped within the three hours
+    node.clear_log()
+    assert main([*args, "--lake", lake]) == 0
+    from_lake = json.loads(capsys.readouterr().out)
+    assert block_fetches() == 0
+    for field in ("price", "rough_price", "n_in_window", "n_candidates", "confidence"):
+        assert from_lake[field] == from_node[field], field
+
+
 def load_manifest_store(path: str) -> ObjectStore:
     from chainprice.adapters.storage import open_store
 

@@ -17,6 +17,8 @@ from chainprice.jobs.settings import SettingsError
 from chainprice.jobs.wiring import Wiring
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from chainprice.adapters.node.mempool_tracker import MempoolSnapshot, MempoolTracker
     from chainprice.core.mempool import MempoolResult
 
@@ -35,17 +37,24 @@ def mempool_tracker(wiring: Wiring, *, keep_warm: bool = False) -> MempoolTracke
     key = (node.url, wiring.settings.lake_url)
     if keep_warm and key in _WARM:
         return _WARM[key]
-    state = None
+    state = stored = None
     if wiring.has_lake:
         from chainprice.lake.manifest import load_manifest
-        from chainprice.lake.mempool_series import load_state
+        from chainprice.lake.mempool_series import load_state, stored_block_txids
 
-        state = load_state(wiring.store, load_manifest(wiring.store))
+        store = wiring.store
+        state = load_state(store, load_manifest(store))
+
+        def stored(blocks: list[tuple[int, str]]) -> dict[str, tuple[int, np.ndarray]]:
+            """The recent blocks the lake holds (its manifest read again: ingests go on)."""
+            return stored_block_txids(store, load_manifest(store), blocks)
+
     tracker = MempoolTracker(
         open_source(node.url, node.source, config=node.config),
         round(wiring.settings.mempool_window_hours * 3600),
         state=state,
         workers=node.config.workers,
+        stored_blocks=stored,
     )
     if keep_warm:
         _WARM[key] = tracker

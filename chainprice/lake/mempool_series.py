@@ -27,6 +27,7 @@ from chainprice.lake.feed import write_feed
 from chainprice.lake.manifest import Manifest, commit, load_manifest
 from chainprice.lake.parquet_io import read_tables, stage, write_object
 from chainprice.lake.price_records import Validity, exchange_fields
+from chainprice.lake.reader import LakeBlocks, known_txids
 from chainprice.lake_schema import mempool_price_object, parse_object, to_table
 from chainprice.lake_schema.naming import (
     MEMPOOL_STATE_OBJECT,
@@ -260,3 +261,22 @@ def write_mempool_run(
 def read_mempool_points(store: ObjectStore, manifest: Manifest) -> pa.Table:
     """Every kept scatter point, oldest run first."""
     return read_tables(store, manifest.names("mempool_points"), MEMPOOL_POINTS.schema)
+
+
+def stored_block_txids(
+    store: ObjectStore, manifest: Manifest, blocks: list[tuple[int, str]]
+) -> dict[str, tuple[int, np.ndarray]]:
+    """Header time and txids (internal byte order) of those ``(height, hash)`` blocks the lake
+    holds, by hash: a stateless run then reads the window's confirmed parents from the
+    ``txids`` table instead of fetching the blocks. A height whose lake hash differs (the node
+    reorganised since the lake's last ingest) is left out, for the node to answer."""
+    lake = LakeBlocks(store, manifest)
+    if lake.empty:
+        return {}
+    first, tip = manifest.first_height, manifest.tip_height
+    held = [(h, b) for h, b in blocks if first <= h <= tip and lake.block_hash(h) == b]
+    if not held:
+        return {}
+    heights = [h for h, _ in held]
+    known = known_txids(store, manifest, min(heights), max(heights))
+    return {b: (lake.header_time(h), known.txid[known.height == h]) for h, b in held}

@@ -9,7 +9,7 @@ figure rather than the real one).
 
 from __future__ import annotations
 
-import string
+import re
 import struct
 from dataclasses import dataclass
 
@@ -69,6 +69,9 @@ def uint256_hex(value: int) -> str:
     return f"{value:064x}"
 
 
+_HASH_HEX = re.compile("[0-9a-fA-F]{64}")
+
+
 def is_hash_hex(text: str) -> bool:
     """Exactly 64 hex digits (either case), what Core and Esplora accept as a hash."""
-    return len(text) == 64 and all(c in string.hexdigits for c in text)
+    return _HASH_HEX.fullmatch(text) is not None

@@ -10,6 +10,7 @@ of trusting ``json.dumps`` to agree.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -20,8 +21,22 @@ class Amount(int):
     """A value in satoshis that Core writes as BTC with eight decimals."""
 
 
+@dataclass(frozen=True)
+class RawJson:
+    """JSON text written once and spliced into answers as is (a cached mempool entry)."""
+
+    text: str
+
+
+def amount_text(sats: int) -> str:
+    """Satoshis as Core writes an amount: BTC with eight decimals."""
+    sign = "-" if sats < 0 else ""
+    whole, frac = divmod(abs(int(sats)), COIN)
+    return f"{sign}{whole}.{frac:08d}"
+
+
 def core_json(value: Any) -> str:
-    """Compact JSON text of ``value`` (dict, list, str, int, float, bool, None, Amount)."""
+    """Compact JSON text of ``value`` (dict, list, str, int, float, bool, None, Amount, RawJson)."""
     parts: list[str] = []
     _write(value, parts)
     return "".join(parts)
@@ -37,9 +52,7 @@ def _write(value: Any, out: list[str]) -> None:
     elif isinstance(value, str):
         out.append(encode_basestring(value))
     elif isinstance(value, Amount):
-        sign = "-" if value < 0 else ""
-        whole, frac = divmod(abs(int(value)), COIN)
-        out.append(f"{sign}{whole}.{frac:08d}")
+        out.append(amount_text(value))
     elif isinstance(value, int):
         out.append(str(value))
     elif isinstance(value, float):
@@ -53,6 +66,8 @@ def _write(value: Any, out: list[str]) -> None:
             out.append(":")
             _write(item, out)
         out.append("}")
+    elif isinstance(value, RawJson):
+        out.append(value.text)
     elif isinstance(value, list | tuple):
         out.append("[")
         for i, item in enumerate(value):

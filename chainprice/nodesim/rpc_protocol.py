@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chainprice.nodesim.faults import Fault
-from chainprice.nodesim.jsonwire import core_json
+from chainprice.nodesim.jsonwire import RawJson, core_json
 from chainprice.nodesim.reply import JSON_TYPE, Exchange, Reply, work_queue_full
 from chainprice.nodesim.rpc_methods import RPC_METHOD_NOT_FOUND, RawHex, RpcError, RpcMethods
 
@@ -82,7 +82,9 @@ def _parse_call(value: Any, call: _Call, legacy: bool) -> None:
 def _reply_parts(call: _Call, result: Any = None, error: RpcError | None = None) -> list[bytes]:
     """``JSONRPCReplyObj`` as bytes; a ``RawHex`` result is spliced in without re-encoding."""
     head = '{"jsonrpc":"2.0",' if call.v2 else "{"
-    tail = "" if not call.has_id else f',"id":{core_json(call.id)}'
+    # integer ids and kept texts (batches of thousands) skip the generic writer
+    ident = str(call.id) if type(call.id) is int else core_json(call.id)
+    tail = "" if not call.has_id else f',"id":{ident}'
     if error is not None:
         err = core_json({"code": error.code, "message": error.message})
         middle = f'"error":{err}' if call.v2 else f'"result":null,"error":{err}'
@@ -90,7 +92,8 @@ def _reply_parts(call: _Call, result: Any = None, error: RpcError | None = None)
     after = "" if call.v2 else ',"error":null'
     if isinstance(result, RawHex):
         return [(head + '"result":"').encode(), result.hex, ('"' + after + tail + "}").encode()]
-    return [(head + '"result":' + core_json(result) + after + tail + "}").encode()]
+    text = result.text if isinstance(result, RawJson) else core_json(result)
+    return [(head + '"result":' + text + after + tail + "}").encode()]
 
 
 def _status_for(code: int) -> int:

@@ -221,6 +221,7 @@ class NodeSim:
             self._credentials.append(f"{self.rpc_user}:{self.rpc_password}")
         if self.cookie_path is not None:
             self._credentials.append(self._write_cookie(self.cookie_path))
+        self._rpc.methods.raw_mempool(True, False)  # entry texts ready, as a real node's are
         self._server = _Server((self.host, self.requested_port), self)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

@@ -3,7 +3,8 @@
 Bitcoin Core answers ``getrawmempool true`` and ``/rest/mempool/contents.json``
 with the same object (txid -> entry with ``time`` and ``depends``); Esplora
 lists txids only, so their entry time is unknown (``None``) and the caller
-uses the first time it saw them.
+uses the first time it saw them. The verbose answer itself is decoded by
+``verbose_mempool`` (loaded only by the commands that read a mempool).
 """
 
 from __future__ import annotations
@@ -47,10 +48,13 @@ def entry_from_json(txid: str, entry: Any, where: str) -> MempoolEntry:
 
 
 def entries_from_verbose(answer: Any, where: str) -> list[MempoolEntry]:
-    """Every entry of a verbose mempool answer (``getrawmempool true``, ``contents.json``)."""
+    """Every entry of a decoded verbose mempool answer (see ``verbose_mempool``)."""
     if not isinstance(answer, dict):
         raise BadResponseError(f"{where} is not an object of mempool entries")
-    return [entry_from_json(txid, entry, where) for txid, entry in answer.items()]
+    bad = next((t for t in answer if not is_block_hash(t)), None)
+    if bad is not None:
+        raise BadResponseError(f"{where} lists {bad!r}, which is not a txid")
+    return [MempoolEntry(t, e.time, bool(e.depends)) for t, e in answer.items()]
 
 
 def txids_from_list(answer: Any, where: str) -> list[str]:

@@ -3,9 +3,10 @@
 A refresh lists the mempool, forgets transactions that left it (mined,
 replaced, evicted) or fell out of the window, and fetches only the new ones
 that entered within the window. It also keeps the txids of the recent blocks
-stamped within the window (fetched once per block hash), which the
-same-window rule needs. The facts it keeps are ``core.mempool_txs.MempoolTxs``,
-so a stateless run can start from the lake's saved state instead of empty.
+stamped within the window (fetched once per block hash, or read from the
+lake when it holds them), which the same-window rule needs. The facts it
+keeps are ``core.mempool_txs.MempoolTxs``, so a stateless run can start from
+the lake's saved state instead of empty.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ from chainprice.core.block_parser import parse_block
 from chainprice.core.mempool import DEFAULT_WINDOW_SECONDS, ConfirmedTxids
 from chainprice.core.mempool_txs import MempoolTxs, concat_txs, empty_txs, parse_transactions
 
+StoredBlocks = Callable[[list[tuple[int, str]]], dict[str, tuple[int, np.ndarray]]]
+"""Given recent blocks' (height, hash), the (time, txids) of those already stored elsewhere
+(the lake's ``txids`` table), by hash; the others are fetched from the node."""
+
 TIME_MARGIN = 7200
 """Block times may run up to two hours behind their predecessors': walk back that much more."""
 HEADER_STEP = 24
@@ -41,7 +46,7 @@ class MempoolSource(Protocol):
 
     def headers(self, start: int, count: int) -> list[bytes]: ...
 
-    def raw_block(self, block_hash: str) -> bytes: ...
+    def raw_block(self, block_hash: str) -> bytes | bytearray: ...
 
 
 @dataclass(frozen=True)
@@ -72,12 +77,14 @@ class MempoolTracker:
         state: MempoolTxs | None = None,
         clock: Callable[[], float] = time.time,
         workers: int = 4,
+        stored_blocks: StoredBlocks | None = None,
     ) -> None:
         self.source = source
         self.window_seconds = window_seconds
         self.txs = state if state is not None else empty_txs()
         self.clock = clock
         self.workers = workers
+        self.stored_blocks = stored_blocks
         self._index = {t: i for i, t in enumerate(self.txs.txids_hex())}
         self._outside: set[str] = set()
         self._blocks: dict[str, tuple[int, np.ndarray]] = {}
@@ -151,6 +158,9 @@ class MempoolTracker:
                 break
             top = start - 1
         missing = [(h, b) for h, b in recent if b not in self._blocks]
+        if missing and self.stored_blocks is not None:
+            self._blocks |= self.stored_blocks(missing)
+            missing = [(h, b) for h, b in missing if b not in self._blocks]
         for (height, block_hash), raw in zip(
             missing,
             map_parallel(lambda hb: self.source.raw_block(hb[1]), missing, self.workers),

@@ -38,6 +38,7 @@ from chainprice.adapters.node.parallel import map_parallel
 from chainprice.adapters.node.stats import FetchStats
 
 MAX_HEADERS = 2000  # Bitcoin Core's MAX_REST_HEADERS_RESULTS
+CONTENTS = "the node's mempool/contents.json"
 
 
 def _header_blob(answer: Answer) -> list[bytes]:
@@ -50,7 +51,12 @@ def _header_blob(answer: Answer) -> list[bytes]:
 def _mempool_contents(answer: Answer) -> Any:
     if answer.status == 503:
         raise MempoolUnavailableError(f"the node has no mempool (HTTP 503): {snippet(answer)}")
-    return body_json(answer)
+    from chainprice.adapters.node.verbose_mempool import decode_verbose
+
+    try:
+        return decode_verbose(answer.body, CONTENTS)
+    except ValueError as exc:
+        raise RetryableResponse(f"not valid JSON ({exc})") from exc
 
 
 class RestSource:
@@ -147,7 +153,7 @@ class RestSource:
             raise MempoolUnavailableError(
                 f"the node serves no REST mempool (is -rest=1 set?): {exc}"
             ) from None
-        return entries_from_verbose(contents, "the node's mempool/contents.json")
+        return entries_from_verbose(contents, CONTENTS)
 
     def raw_transactions(self, txids: Sequence[str]) -> list[bytes | None]:
         """Raw transactions by txid (``/rest/tx/<txid>.bin``); None for one gone meanwhile."""

@@ -172,20 +172,21 @@ class RpcSource:
             raise RetryableResponse(f"the answer to {method} has neither result nor error")
         return envelope["result"]
 
-    def call(self, method: str, *params: Any) -> Any:
-        """The result of one RPC call; Core's errors become ``SourceError`` subclasses."""
-        request = self._request(method, params)
-        return self._post(
-            request, lambda r: self._result(self._answer(r, json.loads), method, params)
-        )
+    def call(self, method: str, *params: Any, loads: Callable[[bytes], Any] = json.loads) -> Any:
+        """The result of one RPC call; Core's errors become ``SourceError`` subclasses.
 
-    def call_hex(self, method: str, *params: Any) -> bytes:
+        ``loads`` parses the reply (a faster typed decoder for large answers).
+        """
+        request = self._request(method, params)
+        return self._post(request, lambda r: self._result(self._answer(r, loads), method, params))
+
+    def call_hex(self, method: str, *params: Any) -> bytes | bytearray:
         """The result of a call answering one hex string, decoded to bytes (fast for blocks)."""
         request = self._request(method, params)
 
-        def parse(answer: Answer) -> bytes:
+        def parse(answer: Answer) -> bytes | bytearray:
             result = self._result(self._answer(answer, loads_hex_answer), method, params)
-            if not isinstance(result, bytes):
+            if not isinstance(result, bytes | bytearray):
                 raise RetryableResponse(f"the answer to {method} is not a hex string")
             return result
 
@@ -283,7 +284,7 @@ class RpcSource:
             headers.append(header)
         return headers
 
-    def raw_block(self, block_hash: str) -> bytes:
+    def raw_block(self, block_hash: str) -> bytes | bytearray:
         try:
             return self.call_hex("getblock", require_hash(block_hash), 0)
         except RpcError as exc:
@@ -315,9 +316,10 @@ class RpcSource:
             if known:
                 entries = self._new_entries(known)
             else:
-                entries = entries_from_verbose(
-                    self.call("getrawmempool", True), "the node's getrawmempool answer"
-                )
+                from chainprice.adapters.node.verbose_mempool import decode_verbose_rpc
+
+                verbose = self.call("getrawmempool", True, loads=decode_verbose_rpc)
+                entries = entries_from_verbose(verbose, "the node's getrawmempool answer")
         except RpcError as exc:
             if exc.code == RPC_CLIENT_MEMPOOL_DISABLED:
                 raise MempoolUnavailableError(f"the node has no mempool: {exc}") from None

@@ -39,8 +39,8 @@ class BlockSource(Protocol):
         """Raw 80-byte headers of heights ``start..``, fewer if the tip is reached."""
         ...
 
-    def raw_block(self, block_hash: str) -> bytes:
-        """Exactly ``getblock <hash> 0``, as bytes."""
+    def raw_block(self, block_hash: str) -> bytes | bytearray:
+        """Exactly ``getblock <hash> 0`` (a ``bytearray`` from JSON-RPC, decoded in place)."""
         ...
 
     def block_txids(self, block_hash: str) -> list[str]:
