@@ -26,6 +26,7 @@ from chainprice.core.errors import SourceError, WindowError
 from chainprice.lake.block_writer import MTP_SPAN, write_blocks
 from chainprice.lake.chain_check import MAX_REORG_DEPTH, judge, network_of
 from chainprice.lake.changes import add_blocks, create, unwind
+from chainprice.lake.compaction import compact_months
 from chainprice.lake.feed import write_feed
 from chainprice.lake.manifest import Manifest, check_not_reset, commit, load_manifest
 from chainprice.lake.price_jobs import ExchangeRates, price_days, price_recent
@@ -240,6 +241,7 @@ def ingest(
     )
     if publishing:
         manifest = committed(publishing)
+    manifest = compact_months(store, manifest, committed, report)
     report.objects_deleted, manifest = sweep(store, manifest, settings.grace_seconds)
     write_feed(store, manifest)
     report.seconds = time.perf_counter() - began
