@@ -44,6 +44,19 @@ ARGS = [
 ]
 
 
+MARKS = {
+    "plotly": "Plotly loaded",
+    "warm": "empty figures drawn (Plotly's first-draw cost)",
+    "duckdb": "DuckDB-WASM started",
+    "fetched": "first charts' small objects fetched and registered",
+    "day_read": "opening day's points and fit read",
+    "day": "intraday scatter and histogram drawn",
+    "days": "daily prices read",
+    "history": "history chart and stats drawn",
+}
+"""The page's own marks (``window.chainprice.marks``), in the order they usually come."""
+
+
 class Traffic:
     """Every response's end time (unix seconds) and bytes, as the server wrote them."""
 
@@ -173,8 +186,8 @@ def main() -> None:
 
     print("| what | best | median |\n|---|---|---|")
     row("headline prices visible (from navigation)", [r["headline"] for r in runs], "s")
-    for mark in ("duckdb", "days", "day_read", "plotly", "history", "day"):
-        row(f"mark: {mark}", [r["marks"][mark] for r in runs], "s")
+    for mark, what in MARKS.items():
+        row(f"{what} (mark {mark})", [r["marks"][mark] for r in runs], "s")
     row("every chart drawn", [r["ready"] for r in runs], "s")
     row("bytes before the headline", [r["before_headline"] for r in runs], "kB", 1e-3, 1)
     row("bytes in all", [r["total"] for r in runs], "MB", 1e-6, 2)

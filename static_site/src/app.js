@@ -315,26 +315,29 @@ async function start() {
   await state.lake.register(fetched);
   window.chainprice.marks.fetched = performance.now();
 
-  // Each chart is drawn as soon as its own rows and Plotly are there; the queries queue in
-  // DuckDB's worker while the page draws the charts whose rows came first.
+  // Each chart is drawn as soon as its own rows and Plotly are there. DuckDB's worker runs
+  // one query at a time: the opening day's rows first, so that its scatter (the costliest
+  // figure) is drawn on the main thread while the worker reads the daily prices.
   const select = $('day-select');
+  const dayRows = firstDay ? loadDay(firstDay) : Promise.resolve(null);
+  const day = (async () => {
+    const rows = await dayRows;
+    window.chainprice.marks.day_read = performance.now();
+    if (!rows) return;
+    await drawing;
+    await drawDay(rows);
+    window.chainprice.marks.day = performance.now();
+  })().catch((error) => fail('chart-intraday', error));
+  const daysRead = dayRows.catch(() => null).then(readDays);
   const history = (async () => {
-    await readDays();
+    await daysRead;
     select.replaceChildren(...state.days.slice().reverse().map((r) => el('option', { value: r.day }, r.day)));
     if (firstDay) select.value = firstDay;
     await drawing;
     await renderHistory();
     window.chainprice.marks.history = performance.now();
   })().catch((error) => fail('chart-history', error));
-  const day = (async () => {
-    if (!firstDay) return;
-    const rows = await loadDay(firstDay);
-    window.chainprice.marks.day_read = performance.now();
-    await drawing;
-    await drawDay(rows);
-    window.chainprice.marks.day = performance.now();
-  })().catch((error) => fail('chart-intraday', error));
-  const mempool = drawing.then(renderMempool);
+  const mempool = Promise.all([daysRead, drawing]).then(renderMempool, () => null);
   await Promise.all([history, day, mempool]);
   window.chainprice.ready = performance.now();
 
