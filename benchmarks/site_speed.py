@@ -192,7 +192,7 @@ def main() -> None:
     row("bytes before the headline", [r["before_headline"] for r in runs], "kB", 1e-3, 1)
     row("bytes in all", [r["total"] for r in runs], "MB", 1e-6, 2)
     row("requests", [r["requests"] for r in runs], "", digits=0)
-    row("of which Parquet range reads", [r["parquet_requests"] for r in runs], "", digits=0)
+    row("of which Parquet (whole or ranges)", [r["parquet_requests"] for r in runs], "", digits=0)
 
 
 if __name__ == "__main__":
