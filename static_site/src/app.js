@@ -297,10 +297,12 @@ async function start() {
   setInterval(poll, POLL_MS);
   setInterval(() => renderHeadlines(state.latest), 30000);
 
-  const drawing = Promise.all([import('./charts.js'), loadPlotly()]).then(async ([charts]) => {
+  // Once DuckDB-WASM's main-thread part (its modules) is done and its worker compiles, the
+  // main thread draws an empty scatter: a WebGL figure's first draw costs ~0.5 s of it.
+  const drawing = Promise.all([import('./charts.js'), loadPlotly(), module]).then(async ([charts]) => {
     state.charts = charts;
     window.chainprice.marks.plotly = performance.now();
-    await charts.warm([$('chart-history'), $('chart-intraday'), $('chart-histogram')]);
+    await charts.warm($('chart-intraday'));
     window.chainprice.marks.warm = performance.now();
     return charts;
   });
