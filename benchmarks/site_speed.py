@@ -46,7 +46,6 @@ ARGS = [
 
 MARKS = {
     "plotly": "Plotly loaded",
-    "warm": "empty scatter drawn (WebGL set-up, before its rows arrive)",
     "duckdb": "DuckDB-WASM started",
     "fetched": "first charts' small objects fetched and registered",
     "day_read": "opening day's points and fit read",

@@ -32,7 +32,7 @@ function mark(id, state_) {
   $(id).dataset.state = state_;
 }
 
-/** Remove a chart's "nothing to draw" text; a figure already drawn there (or warmed) stays. */
+/** Remove a chart's "nothing to draw" text; a figure already drawn there stays (Plotly.react updates it). */
 function clearNote(node) {
   if (!node.querySelector('.plot-container')) node.textContent = '';
 }
@@ -297,13 +297,9 @@ async function start() {
   setInterval(poll, POLL_MS);
   setInterval(() => renderHeadlines(state.latest), 30000);
 
-  // Once DuckDB-WASM's main-thread part (its modules) is done and its worker compiles, the
-  // main thread draws an empty scatter: a WebGL figure's first draw costs ~0.5 s of it.
-  const drawing = Promise.all([import('./charts.js'), loadPlotly(), module]).then(async ([charts]) => {
+  const drawing = Promise.all([import('./charts.js'), loadPlotly()]).then(([charts]) => {
     state.charts = charts;
     window.chainprice.marks.plotly = performance.now();
-    await charts.warm($('chart-intraday'));
-    window.chainprice.marks.warm = performance.now();
     return charts;
   });
   // The small objects the first charts read are fetched while DuckDB-WASM starts.

@@ -119,9 +119,3 @@ export function exportPng(node, filename) {
   return window.Plotly.downloadImage(node, { format: 'png', filename, width: 1200, height: 600 });
 }
 
-/** An empty scatter drawn in ``node`` while the page waits for its rows: a WebGL figure's
- * first draw (context, shaders) costs far more than the later update with the data
- * (measured: 0.4-0.8 s against 0.1-0.2 s for the 26,000-point scatter). */
-export function warm(node) {
-  return intradayChart(node, { height: [0], time: [0], price: [NaN] }, 'time', '');
-}
