@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
@@ -30,6 +31,9 @@ from chainprice.lake.manifest import Manifest, Op
 from chainprice.lake.parquet_io import decode, parquet_bytes, read_object, write_object
 from chainprice.lake_schema import get_table, month_prices_object, parse_object, validate
 from chainprice.lake_schema.errors import LakeSchemaError
+
+if TYPE_CHECKING:
+    from chainprice.lake.ingest import IngestReport
 
 DAY_KINDS = ("day_price", "month_prices")
 DATE = pa.field("date", pa.date32(), nullable=False)
@@ -104,7 +108,10 @@ def compaction_ops(store: ObjectStore, manifest: Manifest) -> tuple[list[Op], in
 
 
 def compact_months(
-    store: ObjectStore, manifest: Manifest, commit: Callable[[list[Op]], Manifest], report
+    store: ObjectStore,
+    manifest: Manifest,
+    commit: Callable[[list[Op]], Manifest],
+    report: IngestReport,
 ) -> Manifest:
     """Merge the finished months (``commit`` commits; ``report.objects_compacted`` counts)."""
     ops, replaced = compaction_ops(store, manifest)
