@@ -25,7 +25,7 @@ def help_text(*command: str) -> str:
 def test_help_imports_none_of_the_heavy_libraries() -> None:
     probe = (
         "import sys\n"
-        "from cli.main import main\n"
+        "from chainprice.cli.main import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))"
     )
