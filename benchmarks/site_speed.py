@@ -1,17 +1,16 @@
 """The static site's speed in headless Chromium, served locally (gzip, ranges) from a lake
-with two years of daily prices (730 day objects, as the lake stores them today) and one
-day's intraday points (the golden day's 26,045), a fresh browser profile per run.
+with two years of daily prices and one day's intraday points (the golden day's 26,045), a
+fresh browser profile per run.
+
+The day prices are written as finished days' objects and then merged by month with the
+lake's own compaction (``chainprice.lake.compaction``, what ``ingest`` runs): 24 month
+objects and the current month's days. ``--no-compaction`` leaves the 730 day objects.
 
 Prints, best and median of --repeat: time from navigation to the headline prices and to
 every chart drawn (with the page's own marks in between), the bytes the server sent
 before the headline and in all (headers and bodies), and the number of requests.
 
-    uv run python benchmarks/site_speed.py [--days 730] [--repeat 3] [--layout day|month|year]
-
-``--layout month`` (``year``) measures a layout the lake does not have (yet): the day rows
-of each month (year) rolled up into one object, ``prices/kind=day/month=YYYY-MM/days.parquet``
-(``year=YYYY``) with the date stored as a column, listed in the manifest instead of the
-period's day objects.
+    uv run --no-sync python benchmarks/site_speed.py [--days 730] [--repeat 3] [--no-compaction]
 """
 
 from __future__ import annotations
@@ -43,6 +42,18 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+MARKS = {
+    "plotly": "Plotly loaded",
+    "duckdb": "DuckDB-WASM started",
+    "fetched": "first charts' small objects fetched and registered",
+    "day_read": "opening day's points and fit read",
+    "day": "intraday scatter and histogram drawn",
+    "days": "daily prices read",
+    "history": "history chart and stats drawn",
+}
+"""The page's own marks (``window.chainprice.marks``), in the order they usually come."""
 
 
 class Traffic:
@@ -84,51 +95,20 @@ class CountingHandler(RangeRequestHandler):
                 self.traffic.sent.append((time.time(), self.wfile.bytes, self.path))
 
 
-ROLL_UPS = {"month": "%Y-%m", "year": "%Y"}
-
-
-def roll_up(store, period: str) -> None:
-    """Rewrite the committed manifest's list of day price objects as one object per month or
-    year (a layout the lake does not write: only the browser reads this manifest)."""
-    import json
-
-    import pyarrow as pa
-
-    from chainprice.lake.parquet_io import parquet_bytes, read_object
-    from chainprice.lake_schema import parse_object
-
-    manifest = json.loads(store.get("manifest.json"))
-    days = [n for n in manifest["files"]["prices"] if parse_object(n).kind == "day_price"]
-    periods: dict[str, list[str]] = {}
-    for name in days:
-        periods.setdefault(parse_object(name).date.strftime(ROLL_UPS[period]), []).append(name)
-    kept = [n for n in manifest["files"]["prices"] if n not in days]
-    for key, names in periods.items():
-        parts = []
-        for name in names:
-            table = read_object(store, name)
-            day = pa.array([parse_object(name).date] * table.num_rows, pa.date32())
-            parts.append(table.append_column("date", day))
-        name = f"prices/kind=day/{period}={key}/days.parquet"
-        store.put(name, parquet_bytes(pa.concat_tables(parts).sort_by("date")))
-        kept.append(name)
-    manifest["files"]["prices"] = sorted(kept)
-    store.put("manifest.json", json.dumps(manifest).encode())
-
-
-def make_lake(folder: Path, days: int, layout: str) -> None:
-    from site_lake import commit, compared, day_row, golden_lake, put_day
+def make_lake(folder: Path, days: int, compacted: bool) -> None:
+    """The lake: its day prices merged by month as ingest does, unless ``compacted`` is false."""
+    from site_lake import commit, compact, compared, day_row, golden_lake, put_day
 
     store, manifest, last = golden_lake(folder)
     real = day_row(store, last)
     for back in range(days - 1, 0, -1):
         price = real["price"] * (1 + 0.3 * math.sin(back / 60))
         row = compared(real, price, price / (1 + 0.01 * math.cos(back)))
-        put_day(store, manifest, last - dt.timedelta(days=back), row)
+        put_day(store, manifest, last - dt.timedelta(days=back), row, published=True)
     put_day(store, manifest, last, compared(real, real["price"], real["price"] / 1.004))
     commit(store, manifest)
-    if layout in ROLL_UPS:
-        roll_up(store, layout)
+    if compacted:
+        compact(store)
 
 
 def one_run(playwright, url: str, traffic: Traffic) -> dict:
@@ -166,7 +146,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=730)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--layout", choices=("day", *ROLL_UPS), default="day")
+    parser.add_argument(
+        "--no-compaction",
+        action="store_true",
+        help="leave one object per day (the lake before month compaction)",
+    )
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -176,7 +160,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         began = time.perf_counter()
-        make_lake(root / "lake", args.days, args.layout)
+        make_lake(root / "lake", args.days, not args.no_compaction)
         build_site(root / "site", "../lake/")
         manifest = json.loads((root / "lake" / "manifest.json").read_text())
         objects = len(manifest["files"]["prices"])
@@ -201,13 +185,13 @@ def main() -> None:
 
     print("| what | best | median |\n|---|---|---|")
     row("headline prices visible (from navigation)", [r["headline"] for r in runs], "s")
-    for mark in ("duckdb", "days", "day_read", "plotly", "history", "day"):
-        row(f"mark: {mark}", [r["marks"][mark] for r in runs], "s")
+    for mark, what in MARKS.items():
+        row(f"{what} (mark {mark})", [r["marks"][mark] for r in runs], "s")
     row("every chart drawn", [r["ready"] for r in runs], "s")
     row("bytes before the headline", [r["before_headline"] for r in runs], "kB", 1e-3, 1)
     row("bytes in all", [r["total"] for r in runs], "MB", 1e-6, 2)
     row("requests", [r["requests"] for r in runs], "", digits=0)
-    row("of which Parquet range reads", [r["parquet_requests"] for r in runs], "", digits=0)
+    row("of which Parquet (whole or ranges)", [r["parquet_requests"] for r in runs], "", digits=0)
 
 
 if __name__ == "__main__":

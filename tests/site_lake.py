@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from functools import partial
 from pathlib import Path
 
 from file_node import FileNode
@@ -16,7 +17,7 @@ from chainprice.lake.feed import write_feed
 from chainprice.lake.ingest import ingest
 from chainprice.lake.manifest import Manifest, load_manifest
 from chainprice.lake.manifest import commit as commit_manifest
-from chainprice.lake.parquet_io import read_object, stage
+from chainprice.lake.parquet_io import read_object, stage, write_object
 from chainprice.lake_schema import day_price_object, mempool_price_object, parse_object, to_table
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "golden"
@@ -58,11 +59,18 @@ def compared(row: dict, price: float, exchange: float | None) -> dict:
     }
 
 
-def put_day(store: ObjectStore, manifest: Manifest, day: dt.date, row: dict) -> None:
+def put_day(
+    store: ObjectStore, manifest: Manifest, day: dt.date, row: dict, published: bool = False
+) -> None:
+    """``row`` as ``day``'s price: staged, or ``published`` as a finished day's object."""
     old = _day_object(manifest, day)
     if old is not None:
         manifest.retire([old])
-    name, info = stage(store, day_price_object(day), to_table("prices", [row]))
+    if published:
+        name = day_price_object(day)
+        info = write_object(store, name, to_table("prices", [row]))
+    else:
+        name, info = stage(store, day_price_object(day), to_table("prices", [row]))
     manifest.add(name, info)
     summary = {k: row[k] for k in ("price", "rough_price", "confidence", "is_valid")}
     summary |= {k: row[k] for k in ("invalid_reason", "exchange_price", "diff_pct", "diverges")}
@@ -95,3 +103,12 @@ def commit(store: ObjectStore, manifest: Manifest) -> dict:
             setattr(current, name, getattr(manifest, name))
 
     return write_feed(store, commit_manifest(store, [apply]))
+
+
+def compact(store: ObjectStore) -> dict:
+    """Merge the finished months' day prices as ``ingest`` does, and rewrite the feed."""
+    from chainprice.lake.compaction import compact_months
+    from chainprice.lake.ingest import IngestReport
+
+    ops = partial(commit_manifest, store)
+    return write_feed(store, compact_months(store, load_manifest(store), ops, IngestReport(0)))

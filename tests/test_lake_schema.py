@@ -26,9 +26,11 @@ from chainprice.lake_schema import (
     compacted_object,
     day_price_object,
     exchange_object,
+    get_table,
     histogram_object,
     intraday_object,
     mempool_price_object,
+    month_prices_object,
     parse_object,
     partition_prefix,
     recent_price_object,
@@ -322,6 +324,9 @@ def test_parse_reads_back_what_a_name_holds() -> None:
         "blocks/date=2024-06-01/day-007-9-0123456789abcdef.parquet",  # not as built
         "blocks/date=2024-06-01/1-0000000000000000.parquet",
         "prices/kind=hour/date=2024-06-01/price.parquet",
+        "prices/kind=day/month=2024-13/days-0123456789abcdef.parquet",  # no such month
+        "prices/kind=day/month=2024-06/days-0123456789abcde.parquet",  # digest too short
+        "prices/kind=recent/month=2024-06/days-0123456789abcdef.parquet",  # only day prices
         "_manifest.json",
         "",
     ],
@@ -346,6 +351,27 @@ def test_compacted_names_depend_on_the_member_set_only() -> None:
     assert parse_object(with_late_block).last_height == 845393
     with pytest.raises(LakeNameError, match="is not a block object"):
         compacted_object("txids", DAY, members)
+
+
+def test_month_names_depend_on_the_member_set_only() -> None:
+    members = [day_price_object(DAY + dt.timedelta(days=i)) for i in range(3)]
+    name = month_prices_object("2024-06", members)
+    assert name == month_prices_object("2024-06", reversed(members))
+    assert name != month_prices_object("2024-06", members[:2])
+    obj = parse_object(name)
+    assert (obj.kind, obj.table, obj.month, obj.date) == ("month_prices", "prices", "2024-06", None)
+    assert obj.partitions == {"kind": "day", "month": "2024-06"}
+
+
+def test_a_month_object_holds_each_date_once_in_order() -> None:
+    from chainprice.lake.compaction import validate_month
+
+    row = {name: None for name in get_table("prices").schema.names}
+    with pytest.raises(LakeSchemaError, match="no date32 column"):
+        validate_month(pa.table({"price": [1.0]}))
+    dates = pa.array([DAY, DAY], pa.date32())
+    with pytest.raises(LakeSchemaError, match="not unique"):
+        validate_month(pa.table({**{k: [v, v] for k, v in row.items()}, "date": dates}))
 
 
 days = st.dates(min_value=dt.date(2009, 1, 3), max_value=dt.date(2200, 12, 31))
@@ -399,6 +425,14 @@ def test_block_names_round_trip(table: str, day: dt.date, height: int, block_has
     assert (obj.table, obj.date, obj.first_height, obj.hash_prefix) == (
         table, day, height, block_hash[:16],
     )  # fmt: skip
+
+
+@given(st.dates(min_value=dt.date(2009, 1, 1)), st.lists(days.map(day_price_object), min_size=1))
+def test_month_names_round_trip(month: dt.date, members: list[str]) -> None:
+    name = month_prices_object(month.strftime("%Y-%m"), members)
+    obj = parse_object(name)
+    assert obj.month == month.strftime("%Y-%m")
+    assert month_prices_object(obj.month, members) == name
 
 
 @given(any_name)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from playwright.sync_api import Page, sync_playwright
-from site_lake import commit, compared, day_row, golden_lake, put_day, put_mempool
+from site_lake import commit, compact, compared, day_row, golden_lake, put_day, put_mempool
 
 from chainprice.adapters.file_server import start_server
 from chainprice.lake.feed import FEED
@@ -47,18 +47,20 @@ def shown(price: float) -> str:
 
 
 def normal_lake(folder: Path) -> None:
-    """The golden day 0.5 % above the exchange, nine earlier days, three mempool estimates."""
+    """The golden day (2024-12-05) 0.5 % above the exchange, nine earlier finished days (those
+    of November merged into a month object, as ingest does), three mempool estimates."""
     store, manifest, day = golden_lake(folder)
     real = day_row(store, day)
     for back in range(9, 0, -1):
         price = real["price"] * (1 + 0.02 * math.sin(back))
         row = compared(real, price, price / (1 + 0.004 * math.cos(back)))
-        put_day(store, manifest, day - dt.timedelta(days=back), row)
+        put_day(store, manifest, day - dt.timedelta(days=back), row, published=True)
     put_day(store, manifest, day, compared(real, real["price"], real["price"] / 1.005))
     for i in range(3):
         at = MEMPOOL_AT + dt.timedelta(minutes=10 * i)
         put_mempool(store, manifest, real, at, real["price"] * (1 + 0.001 * i))
     commit(store, manifest)
+    compact(store)
 
 
 def divergent_lake(folder: Path) -> None:
@@ -190,10 +192,17 @@ def test_every_chart_has_data(normal, served) -> None:
         "SELECT n_plotted FROM prices WHERE kind = 'day' AND date = '2024-12-05'"
     ).fetchone()
     assert normal.trace_sizes("chart-intraday") == {"price points 2024-12-05": n_plotted}
+    days = normal.page.evaluate("document.querySelector('[data-testid=chart-history]').data[1].x")
+    assert days == [f"2024-{d}" for d in ("11-26", "11-27", "11-28", "11-29", "11-30")] + [
+        f"2024-12-0{d}" for d in range(1, 6)
+    ]  # November from its month object, December from day objects
+    assert [n for n in lake_of(served, "normal").list("prices/") if "month=" in n]
     assert normal.trace_sizes("chart-history") == {
         "exchange": 10, "on-chain": 10, "on-chain, invalid": 0, "canonical window": 0,
     }  # fmt: skip
     assert normal.trace_sizes("chart-histogram") == {"cleaned histogram": 1400}
+    for chart in ("chart-history", "chart-histogram", "chart-mempool"):  # drawn, not just set
+        assert normal.page.locator(f"[data-testid={chart}] .scatterlayer path").count(), chart
     marks = normal.page.evaluate(
         "document.querySelector('[data-testid=chart-histogram]').layout.shapes.length"
     )

@@ -26,6 +26,7 @@ from chainprice.core.errors import SourceError, WindowError
 from chainprice.lake.block_writer import MTP_SPAN, write_blocks
 from chainprice.lake.chain_check import MAX_REORG_DEPTH, judge, network_of
 from chainprice.lake.changes import add_blocks, create, unwind
+from chainprice.lake.compaction import compact_months
 from chainprice.lake.exchange_fill import awaiting_exchange, fill_exchange
 from chainprice.lake.feed import write_feed
 from chainprice.lake.lookback import LookbackSource, floor_height, lookback
@@ -290,6 +291,7 @@ def settle(
     publishing += merge_finished_days(store, manifest, now.date())
     if publishing:
         manifest = committed(publishing)
+    manifest = compact_months(store, manifest, committed, report)
     report.objects_deleted, manifest = sweep(store, manifest, settings.grace_seconds)
     write_feed(store, manifest)
     report.lake_height = manifest.tip_height

@@ -21,6 +21,7 @@ from typing import Any
 
 from chainprice.adapters.storage import ObjectStore
 from chainprice.core.errors import SourceError
+from chainprice.lake.compaction import validate_month
 from chainprice.lake.manifest import (
     HISTORY,
     MANIFEST,
@@ -53,7 +54,9 @@ def _readable(store: ObjectStore, name: str) -> tuple[Any, list[Any]] | None:
     try:
         obj = parse_object(name)
         data = store.get(name)
-        return validate(obj.table, decode(data, name, store.url)), object_info(data)
+        table = decode(data, name, store.url)
+        rows = validate_month(table) if obj.kind == "month_prices" else validate(obj.table, table)
+        return rows, object_info(data)
     except (LakeNameError, LakeObjectError, LakeSchemaError, SourceError):
         return None
 
@@ -208,21 +211,30 @@ def _manifest_of(good: dict, chain: dict[int, str], runs: list[Segment]) -> Mani
         obj = parse_object(name)
         if obj.table in PER_BLOCK_TABLES or table.num_rows == 0:
             continue
-        key = (obj.table, obj.kind, obj.date, obj.source, obj.first_height)
+        key = (obj.table, obj.kind, obj.date, obj.month, obj.source, obj.first_height)
         rank = (
             not obj.staged,
+            table.num_rows if obj.month else 0,
             str(table.column("computed_at")[0]) if "computed_at" in table.column_names else "",
         )
         if key not in best or rank > best[key][0]:
             best[key] = (rank, name)
+    merged = {parse_object(n).month for _, n in best.values()} - {None}
     for _, name in best.values():
-        manifest.add(name, good[name][1])
+        obj = parse_object(name)
+        if obj.kind != "day_price" or obj.staged or obj.date.strftime("%Y-%m") not in merged:
+            manifest.add(name, good[name][1])
     for name in manifest.names("prices"):
         obj = parse_object(name)
-        row = good[name][0].to_pylist()[-1]
         if obj.kind == "day_price":
-            points = [n for n in manifest.names("intraday") if parse_object(n).date == obj.date]
-            manifest.days[obj.date.isoformat()] = {
+            dated = [(obj.date, good[name][0].to_pylist()[-1])]
+        elif obj.kind == "month_prices":
+            dated = [(row["date"], row) for row in good[name][0].to_pylist()]
+        else:
+            dated = []
+        for day, row in dated:
+            points = [n for n in manifest.names("intraday") if parse_object(n).date == day]
+            manifest.days[day.isoformat()] = {
                 "price": row["price"],
                 "start_height": row["start_height"],
                 "end_height": row["end_height"],

@@ -16,11 +16,30 @@ import duckdb
 from chainprice.adapters.storage import ObjectStore
 from chainprice.adapters.storage.duckdb_conn import connect
 from chainprice.lake.manifest import Manifest, load_manifest
-from chainprice.lake_schema import TABLES
+from chainprice.lake_schema import TABLES, parse_object
 
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def table_source(store: ObjectStore, table: str, files: list[str]) -> str:
+    """A query over ``files`` giving ``table``'s columns (stored, then Hive partitions).
+
+    Month objects (``month=YYYY-MM/``, the date a column) and day objects (``date=``
+    in the name) have different Hive keys, which one ``read_parquet`` refuses: each
+    layout gets its own scan, unioned by name.
+    """
+    layouts: dict[bool, list[str]] = {}
+    for name in files:
+        layouts.setdefault("month" in parse_object(name).partitions, []).append(name)
+    scans = []
+    for monthly, names in sorted(layouts.items()):
+        paths = ", ".join(_quote(store.duckdb_path(f)) for f in names)
+        scan = f"read_parquet([{paths}], hive_partitioning = true, union_by_name = true)"
+        scans.append(f"SELECT * {'EXCLUDE (month) ' if monthly else ''}FROM {scan}")
+    columns = ", ".join(f'"{c}"' for c in TABLES[table].dataset_schema.names)
+    return f"SELECT {columns} FROM ({' UNION ALL BY NAME '.join(scans)})"
 
 
 def damaged_objects(store: ObjectStore, manifest: Manifest) -> dict[str, str]:
@@ -50,11 +69,7 @@ def lake_connection(store: ObjectStore) -> duckdb.DuckDBPyConnection:
                 file=sys.stderr,
             )
         elif files:
-            paths = ", ".join(_quote(store.duckdb_path(f)) for f in files)
-            con.execute(
-                f"CREATE VIEW {name} AS SELECT * FROM "
-                f"read_parquet([{paths}], hive_partitioning = true, union_by_name = true)"
-            )
+            con.execute(f"CREATE VIEW {name} AS {table_source(store, name, files)}")
         else:
             con.register(name, table.dataset_schema.empty_table())
     return con

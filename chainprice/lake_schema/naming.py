@@ -35,6 +35,7 @@ ObjectKind = Literal[
     "exchange",
     "run",
     "histogram",
+    "month_prices",
 ]
 
 _DATE = r"(?P<date>\d{4}-\d{2}-\d{2})"
@@ -87,6 +88,8 @@ class LakeObject:
     """Under ``staging/``: listed by the manifest but invisible to globs of the table folders."""
     version: str | None = None
     """Content digest of a staged object that a later run may replace by another version."""
+    month: str | None = None
+    """``YYYY-MM`` of an object holding a whole month's rows (their ``date`` is a column)."""
 
 
 def _utc(at: dt.datetime) -> dt.datetime:
@@ -231,6 +234,9 @@ def _lake_object(
     if first is not None and last is not None and last < first:
         raise LakeNameError(f"{name!r}: last height {last} is below first height {first}")
     partitions = dict(part.split("=", 1) for part in plain.split("/")[1:-1])
+    month = groups.get("month")
+    if month is not None and not 1 <= int(month[5:]) <= 12:
+        raise LakeNameError(f"{name!r} holds an impossible month {month}")
     return LakeObject(
         name=name,
         kind=kind,
@@ -246,7 +252,20 @@ def _lake_object(
         stamp=stamp,
         staged=name.startswith(STAGING),
         version=version,
+        month=month,
     )
+
+
+def month_prices_object(month: str, members: Iterable[str]) -> str:
+    """Name of the object holding the day prices of ``month`` (``YYYY-MM``) that were
+    ``members`` (published day objects, or an earlier month object and late days).
+
+    The digest covers the member names, so merging another set of objects (a day
+    backfilled into a month already merged) never reuses a name.
+    """
+    listing = "\n".join(sorted(members))
+    digest = hashlib.sha256(listing.encode()).hexdigest()[:DIGEST_LEN]
+    return f"prices/kind=day/month={month}/days-{digest}.parquet"
 
 
 def histogram_object(day: dt.date) -> str:
@@ -254,6 +273,10 @@ def histogram_object(day: dt.date) -> str:
 
 
 _PATTERNS["histogram"] = re.compile(rf"(?P<table>histograms)/date={_DATE}/fit\.parquet")
+_PATTERNS["month_prices"] = re.compile(
+    rf"(?P<table>prices)/kind=day/month=(?P<month>\d{{4}}-\d{{2}})/"
+    rf"days-(?P<digest>[0-9a-f]{{{DIGEST_LEN}}})\.parquet"
+)
 
 MempoolObjectKind = Literal["mempool_run", "mempool_points", "mempool_state"]
 MEMPOOL_STATE_OBJECT = "mempool_state/state.parquet"

@@ -292,6 +292,9 @@ PRICES = _table(
         "staging/prices/kind=day/date=YYYY-MM-DD/price.v<digest>.parquet (while the day can "
         "still be repriced)",
         "prices/kind=day/date=YYYY-MM-DD/price.parquet (a finished day, published once)",
+        "prices/kind=day/month=YYYY-MM/days-<digest>.parquet (a finished month's days, merged "
+        "once a later month has a finished day; date is a column in it, not in the name; "
+        "digest of the member object names)",
         "staging/prices/kind=recent/date=YYYY-MM-DD/tip-<tip height:09d>.v<digest>.parquet",
         "prices/kind=recent/date=YYYY-MM-DD/tips.parquet (every tip of a finished day)",
         "prices/kind=mempool/date=YYYY-MM-DD/at-<computed_at as YYYYMMDDTHHMMSSZ>.parquet",

@@ -32,6 +32,11 @@ function mark(id, state_) {
   $(id).dataset.state = state_;
 }
 
+/** Remove a chart's "nothing to draw" text; a figure already drawn there stays (Plotly.react updates it). */
+function clearNote(node) {
+  if (!node.querySelector('.plot-container')) node.textContent = '';
+}
+
 function fail(where, error) {
   window.chainprice.errors.push(`${where}: ${error.message}`);
   const node = $(where);
@@ -99,6 +104,7 @@ function dayObject(table, day) {
 async function loadDay(day) {
   const points = dayObject('intraday', day);
   const fits = dayObject('histograms', day);
+  await prefetch([...points, ...fits]);
   const source = (names) => state.lake.source(names);
   return {
     day,
@@ -124,7 +130,7 @@ async function drawDay({ day, points, fit }) {
       mark('chart-histogram', 'empty');
       return;
     }
-    $('chart-histogram').textContent = '';
+    clearNote($('chart-histogram'));
     await state.charts.histogramChart($('chart-histogram'), fit);
     $('histogram-note').textContent = `Dotted lines: round USD amounts where the stencil fit put them `
       + `(best slide ${fit.best_slide}, rough price $${count(fit.rough_price)}), blocks ${count(fit.start_height)}`
@@ -157,9 +163,10 @@ async function renderMempool() {
       }
       return;
     }
+    await prefetch(files);
     const rows = await lake.query(
       `SELECT epoch_ms(computed_at) AS at_ms, price, is_valid FROM ${lake.source(files)} ORDER BY at_ms`);
-    $('chart-mempool').textContent = '';
+    clearNote($('chart-mempool'));
     await state.charts.mempoolChart($('chart-mempool'), rows);
     mark('chart-mempool', 'drawn');
     status.textContent = `${count(rows.length)} mempool estimates; the latest is unconfirmed and moves as transactions arrive.`;
@@ -170,7 +177,7 @@ async function renderMempool() {
       return;
     }
     const latest = await lake.query(`SELECT * FROM ${lake.source(points.slice(-1))}`);
-    $('chart-mempool-scatter').textContent = '';
+    clearNote($('chart-mempool-scatter'));
     await state.charts.pointsChart($('chart-mempool-scatter'), latest);
     mark('chart-mempool-scatter', 'drawn');
   } catch (error) { fail('chart-mempool', error); }
@@ -250,45 +257,90 @@ async function poll() {
   }
 }
 
+/** Fetch the small objects among ``names`` whole and hand them to DuckDB (see lake.js). */
+function prefetch(names) {
+  return state.lake.register(state.lake.fetchWhole(state.lake.small(names)));
+}
+
+/** The latest day with intraday points, the day the page opens on: from the manifest alone. */
+function latestChartedDay(listed, manifest) {
+  const days = listed(manifest, 'intraday').map((n) => (n.match(/\/date=(\d{4}-\d{2}-\d{2})\//) || [])[1]);
+  return days.filter(Boolean).sort().pop() || null;
+}
+
+/** The objects the first charts read: every day price, and the opening day's points and fit. */
+function firstObjects(listed, manifest, day) {
+  const ofDay = (n) => n.includes(`/date=${day}/`);
+  const names = listed(manifest, 'prices', (n) => n.includes('/kind=day/'));
+  return day ? [...names, ...listed(manifest, 'intraday', ofDay), ...listed(manifest, 'histograms', ofDay)] : names;
+}
+
+async function readDays() {
+  const dayFiles = state.lake.files('prices', (n) => n.includes('/kind=day/'));
+  state.days = (await state.lake.collect(dayFiles,
+    `SELECT strftime(date, '%Y-%m-%d') AS day, price, canonical_price, exchange_price, diff_usd, diff_pct,
+       confidence, is_valid, invalid_reason FROM {source}`)).sort((a, b) => (a.day < b.day ? -1 : 1));
+  window.chainprice.marks.days = performance.now();
+}
+
 async function start() {
+  // DuckDB-WASM's worker and wasm compile (the longest step) need nothing from the lake:
+  // start them first; they run off the main thread while the headline is fetched.
+  const module = import('./lake.js');
+  const opening = module.then(({ Lake }) => Lake.open());
   const config = await json('config.json');
   if (config.notice) {
     $('notice').textContent = config.notice;
     $('notice').hidden = false;
   }
   state.base = new URL(config.lake, location.href);
+  const manifestRead = json(new URL('manifest.json', state.base));
   state.latest = await json(new URL('latest.json', state.base));
   renderHeadlines(state.latest);
   window.chainprice.headline = performance.now();
   setInterval(poll, POLL_MS);
   setInterval(() => renderHeadlines(state.latest), 30000);
 
-  const manifest = json(new URL('manifest.json', state.base));
-  const opening = import('./lake.js').then(async ({ Lake }) => Lake.open(state.base, await manifest));
-  const drawing = Promise.all([import('./charts.js'), loadPlotly()]);
+  const drawing = Promise.all([import('./charts.js'), loadPlotly()]).then(([charts]) => {
+    state.charts = charts;
+    window.chainprice.marks.plotly = performance.now();
+    return charts;
+  });
+  // The small objects the first charts read are fetched while DuckDB-WASM starts.
+  const [{ listed, smallObjects, fetchWhole }, manifest] = await Promise.all([module, manifestRead]);
+  const firstDay = latestChartedDay(listed, manifest);
+  const fetched = fetchWhole(state.base, smallObjects(manifest, firstObjects(listed, manifest, firstDay)));
   state.lake = await opening;
+  state.lake.use(state.base, manifest);
   window.chainprice.marks.duckdb = performance.now();
   $('sql-tables').textContent = state.lake.tables().join(', ');
+  await state.lake.register(fetched);
+  window.chainprice.marks.fetched = performance.now();
 
-  const dayFiles = state.lake.files('prices', (n) => n.includes('/kind=day/'));
-  state.days = (await state.lake.collect(dayFiles,
-    `SELECT strftime(date, '%Y-%m-%d') AS day, price, canonical_price, exchange_price, diff_usd, diff_pct,
-       confidence, is_valid, invalid_reason FROM {source}`)).sort((a, b) => (a.day < b.day ? -1 : 1));
-  window.chainprice.marks.days = performance.now();
+  // Each chart is drawn as soon as its own rows and Plotly are there. DuckDB's worker runs
+  // one query at a time: the opening day's rows first, so that its scatter (the costliest
+  // figure) is drawn on the main thread while the worker reads the daily prices.
   const select = $('day-select');
-  select.replaceChildren(...state.days.slice().reverse().map((r) => el('option', { value: r.day }, r.day)));
-  const charted = state.days.filter((r) => dayObject('intraday', r.day).length);
-  if (charted.length) select.value = charted[charted.length - 1].day;
-  const firstDay = select.value ? await loadDay(select.value) : null;
-  window.chainprice.marks.day_read = performance.now();
-  const [charts] = await drawing;
-  state.charts = charts;
-  window.chainprice.marks.plotly = performance.now();
-  await renderHistory();
-  window.chainprice.marks.history = performance.now();
-  if (firstDay) await drawDay(firstDay);
-  window.chainprice.marks.day = performance.now();
-  await renderMempool();
+  const dayRows = firstDay ? loadDay(firstDay) : Promise.resolve(null);
+  const day = (async () => {
+    const rows = await dayRows;
+    window.chainprice.marks.day_read = performance.now();
+    if (!rows) return;
+    await drawing;
+    await drawDay(rows);
+    window.chainprice.marks.day = performance.now();
+  })().catch((error) => fail('chart-intraday', error));
+  const daysRead = dayRows.catch(() => null).then(readDays);
+  const history = (async () => {
+    await daysRead;
+    select.replaceChildren(...state.days.slice().reverse().map((r) => el('option', { value: r.day }, r.day)));
+    if (firstDay) select.value = firstDay;
+    await drawing;
+    await renderHistory();
+    window.chainprice.marks.history = performance.now();
+  })().catch((error) => fail('chart-history', error));
+  const mempool = Promise.all([daysRead, drawing]).then(renderMempool, () => null);
+  await Promise.all([history, day, mempool]);
   window.chainprice.ready = performance.now();
 
   for (const button of document.querySelectorAll('[data-range]')) {
@@ -296,7 +348,7 @@ async function start() {
   }
   select.addEventListener('change', renderDay);
   $('intraday-axis').addEventListener('change', renderDay);
-  $('intraday-export').addEventListener('click', () => charts.exportPng($('chart-intraday'), `intraday-${select.value}`));
+  $('intraday-export').addEventListener('click', () => state.charts.exportPng($('chart-intraday'), `intraday-${select.value}`));
   $('download-csv').addEventListener('click', () => download('csv'));
   $('download-parquet').addEventListener('click', () => download('parquet'));
   $('sql-form').addEventListener('submit', runSql);

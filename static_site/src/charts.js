@@ -58,15 +58,17 @@ export function historyChart(node, rows) {
 export function intradayChart(node, points, axis, day) {
   const byHeight = axis === 'height';
   const n = points ? points.price.length : 0;
-  const clock = (t) => new Date(t * 1000).toISOString().slice(11, 19);
-  const when = Array.from({ length: n }, (_, i) => points.time[i] * 1000);
+  // Typed arrays and a hover template that formats the time itself: no per-point objects.
+  const when = n ? Float64Array.from(points.time, (t) => t * 1000) : [];
   return draw(node, [{
     name: `price points ${day}`,
     x: n ? (byHeight ? points.height : when) : [],
     y: n ? points.price : [],
-    customdata: Array.from({ length: n }, (_, i) => [points.height[i], clock(points.time[i])]),
+    customdata: n && !byHeight ? points.height : [],
     type: SCATTER, mode: 'markers', marker: { color: GREEN, size: 3, opacity: 0.6 },
-    hovertemplate: 'block %{customdata[0]} at %{customdata[1]} UTC<br>$%{y:,.0f}<extra></extra>',
+    hovertemplate: byHeight
+      ? 'block %{x}<br>$%{y:,.0f}<extra></extra>'
+      : 'block %{customdata} at %{x|%H:%M:%S} UTC<br>$%{y:,.0f}<extra></extra>',
   }], { showlegend: false, xaxis: byHeight ? { title: 'block height', tickformat: 'd' } : { type: 'date', title: 'block time (UTC)' } });
 }
 
@@ -116,3 +118,4 @@ export function pointsChart(node, points) {
 export function exportPng(node, filename) {
   return window.Plotly.downloadImage(node, { format: 'png', filename, width: 1200, height: 600 });
 }
+

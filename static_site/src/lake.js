@@ -1,5 +1,6 @@
 // The lake through DuckDB-WASM: only the objects manifest.json lists (a bucket cannot be
-// listed, and an unlisted object may be uncommitted), read over HTTP range requests.
+// listed, and an unlisted object may be uncommitted); small objects fetched whole, the others
+// read over HTTP range requests.
 
 import * as duckdb from './vendor/duckdb/duckdb-browser.mjs';
 
@@ -31,16 +32,43 @@ export function rowsOf(table) {
   return rows;
 }
 
+/** Objects smaller than this are fetched whole, in parallel, and handed to DuckDB as
+ * buffers: one request each instead of DuckDB-WASM's ~3 sequential range reads per object
+ * (a HEAD, the footer, the column chunks), which dominate the time to chart small tables. */
+export const WHOLE_BYTES = 1 << 20;
+
+/** ``table``'s objects in ``manifest`` that pass ``filter``. */
+export function listed(manifest, table, filter = () => true) {
+  return ((manifest.files || {})[table] || []).filter(filter);
+}
+
+/** The objects among ``names`` small enough to fetch whole. */
+export function smallObjects(manifest, names) {
+  const sizes = manifest.objects || {};
+  return names.filter((n) => sizes[n] && sizes[n][0] <= WHOLE_BYTES);
+}
+
+/** ``names`` (lake objects under ``base``) fetched at once: name -> a promise of its bytes. */
+export function fetchWhole(base, names) {
+  return new Map(names.map((name) => [name, fetch(new URL(name, base)).then(async (response) => {
+    if (!response.ok) throw new Error(`${name}: HTTP ${response.status}`);
+    return new Uint8Array(await response.arrayBuffer());
+  })]));
+}
+
 export class Lake {
-  constructor(db, conn, base, manifest) {
+  constructor(db, conn) {
     this.db = db;
     this.conn = conn;
-    this.base = base;
-    this.manifest = manifest;
+    this.base = null;
+    this.manifest = null;
     this.views = new Set();
+    this.local = new Set();
   }
 
-  static async open(base, manifest) {
+  /** DuckDB-WASM started (worker, wasm compiled): needs nothing from the lake, so the page
+   * starts it before anything else. */
+  static async open() {
     const bundle = await duckdb.selectBundle({
       mvp: { mainModule: DIST + 'duckdb-mvp.wasm', mainWorker: DIST + 'duckdb-browser-mvp.worker.js' },
       eh: { mainModule: DIST + 'duckdb-eh.wasm', mainWorker: DIST + 'duckdb-browser-eh.worker.js' },
@@ -49,29 +77,62 @@ export class Lake {
     await db.instantiate(bundle.mainModule, bundle.pthreadWorker);
     const conn = await db.connect();
     await conn.query('SET enable_object_cache = true');
-    return new Lake(db, conn, base, manifest);
+    return new Lake(db, conn);
+  }
+
+  use(base, manifest) {
+    this.base = base;
+    this.manifest = manifest;
+  }
+
+  /** The small objects among ``names`` (by the manifest's sizes) not yet handed to DuckDB. */
+  small(names) {
+    return smallObjects(this.manifest, names).filter((n) => !this.local.has(n));
+  }
+
+  /** ``names`` (lake objects) fetched at once: name -> a promise of its bytes. */
+  fetchWhole(names) {
+    return fetchWhole(this.base, names);
+  }
+
+  /** Hand fetched objects (``fetchWhole``'s map) to DuckDB; queries then read them from memory. */
+  async register(fetched) {
+    for (const [name, bytes] of fetched) {
+      if (this.local.has(name)) continue;
+      await this.db.registerFileBuffer(name, await bytes);
+      this.local.add(name);
+    }
   }
 
   files(table, filter = () => true) {
-    return ((this.manifest.files || {})[table] || []).filter(filter);
+    return listed(this.manifest, table, filter);
   }
 
   tables() {
     return Object.keys(this.manifest.files || {}).filter((t) => this.files(t).length).sort();
   }
 
+  /** Where DuckDB reads ``name``: its registered buffer, else its URL (range requests). */
   url(name) {
-    return new URL(name, this.base).href;
+    return this.local.has(name) ? name : new URL(name, this.base).href;
   }
 
-  /** read_parquet over an explicit list of lake objects (hive partitions from the names). */
+  /** read_parquet over an explicit list of lake objects. Day objects take their partition
+   * columns from their names (hive); month objects (`prices/kind=day/month=YYYY-MM/`) hold
+   * their dates as a column and are read without hive partitioning, which costs DuckDB-WASM
+   * several milliseconds per file (and whose keys differ from the day objects' anyway). */
   source(names) {
     const scans = [];
-    for (let i = 0; i < names.length; i += FILES_PER_SCAN) {
-      const urls = names.slice(i, i + FILES_PER_SCAN).map((n) => quote(this.url(n)));
-      scans.push(`SELECT * FROM read_parquet([${urls.join(', ')}], hive_partitioning = true)`);
+    for (const monthly of [false, true]) {
+      const group = names.filter((n) => n.includes('/month=') === monthly);
+      for (let i = 0; i < group.length; i += FILES_PER_SCAN) {
+        const urls = group.slice(i, i + FILES_PER_SCAN).map((n) => quote(this.url(n)));
+        scans.push(monthly
+          ? `SELECT *, 'day' AS kind FROM read_parquet([${urls.join(', ')}], hive_partitioning = false)`
+          : `SELECT * FROM read_parquet([${urls.join(', ')}], hive_partitioning = true)`);
+      }
     }
-    return `(${scans.join(' UNION ALL ')})`;
+    return `(${scans.join(' UNION ALL BY NAME ')})`;
   }
 
   /** ``select`` (a query with ``FROM {source}``) over ``names``, one scan per chunk of files. */
