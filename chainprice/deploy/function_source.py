@@ -40,6 +40,10 @@ from chainprice.core.windows import latest_day
 sim = generate_chain(compact_day())
 chain = MemoryChain(dict(zip(sim.heights, sim.blocks, strict=True)))
 price_day(chain, chain.fetch, latest_day(chain))
+
+from chainprice.core.hex_decode import hex_to_bytes  # JSON-RPC blocks, as hexjson calls it
+
+hex_to_bytes(memoryview(b'"' + sim.blocks[0].hex().encode() + b'"')[1:-1])
 """
 
 
