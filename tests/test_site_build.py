@@ -143,3 +143,13 @@ def test_site_serve_prints_the_page_url_and_serves_it(built: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_a_build_without_the_sources_is_refused_in_one_line(tmp_path, monkeypatch) -> None:
+    """An installed wheel has no ``static_site/``: the build says so instead of failing in npm."""
+    from chainprice.sitebuild import assets
+
+    monkeypatch.setattr(assets, "SITE_SOURCE", tmp_path / "static_site")
+    monkeypatch.setattr(assets, "NODE_MODULES", tmp_path / "static_site" / "node_modules")
+    with pytest.raises(assets.SiteBuildError, match="sources are not here"):
+        assets.build_site(tmp_path / "out", "../lake")

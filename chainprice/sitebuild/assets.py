@@ -42,6 +42,11 @@ def ensure_node_modules() -> None:
     wanted = [NODE_MODULES / src for src in VENDOR_FILES.values()]
     if all(p.exists() for p in wanted):
         return
+    if not (SITE_SOURCE / "package-lock.json").is_file():
+        raise SiteBuildError(
+            f"the site's sources are not here ({SITE_SOURCE}): the installed package does not "
+            "ship them; build the site from a checkout of the project"
+        )
     if shutil.which("npm") is None:
         raise SiteBuildError("the site's assets are not installed and npm is not on the PATH")
     done = subprocess.run(
