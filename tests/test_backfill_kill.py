@@ -12,24 +12,15 @@ import time
 from pathlib import Path
 
 import pytest
+from lake_rows import lake_rows
 
 from chainprice.adapters.storage import open_store
-from chainprice.lake.sql_views import lake_connection
 from chainprice.nodesim import NodeSim, ServedChain
 from chainprice.simchain import compact_day
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST, LAST = "2024-06-01", "2024-06-01"
 KILLS = 6
-VOLATILE = {"ingested_at", "computed_at"}
-QUERIES = {
-    "blocks": "height",
-    "outputs": "height, tx_index, vout",
-    "txids": "height, tx_index",
-    "prices": "kind, date, tip_height",
-    "intraday": "date, seq",
-    "exchange_prices": "date, time",
-}
 
 
 @pytest.fixture(scope="module")
@@ -55,13 +46,7 @@ def finish(node, lake: Path) -> str:
 
 
 def rows(lake: Path) -> dict[str, list]:
-    con = lake_connection(open_store(str(lake)))
-    tables = {}
-    for table, order in QUERIES.items():
-        columns = [c for c in con.sql(f"SELECT * FROM {table}").columns if c not in VOLATILE]
-        tables[table] = con.sql(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {order}")
-        tables[table] = tables[table].fetchall()
-    return tables
+    return lake_rows(open_store(str(lake)))
 
 
 def test_killed_backfills_end_like_a_clean_one(node, tmp_path) -> None:
