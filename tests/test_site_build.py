@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -153,3 +155,20 @@ def test_a_build_without_the_sources_is_refused_in_one_line(tmp_path, monkeypatc
     monkeypatch.setattr(assets, "NODE_MODULES", tmp_path / "static_site" / "node_modules")
     with pytest.raises(assets.SiteBuildError, match="sources are not here"):
         assets.build_site(tmp_path / "out", "../lake")
+
+
+def test_a_port_in_use_is_one_line_and_exit_code_2(built: Path, tmp_path: Path, capsys) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        serve = main(["site", "serve", "--site", str(built), "--port", port])
+        serve_err = capsys.readouterr().err.strip().splitlines()
+        began = time.perf_counter()
+        demo = main(["demo", "--lake", str(tmp_path / "lake"), "--port", port])
+        demo_seconds = time.perf_counter() - began
+        demo_err = capsys.readouterr().err.strip().splitlines()
+    for code, err in ((serve, serve_err), (demo, demo_err)):
+        assert code == 2 and len(err) == 1 and f"cannot serve on 127.0.0.1:{port}" in err[0]
+    assert demo_seconds < 5  # said before the demo builds anything
+    assert not (tmp_path / "lake").exists()

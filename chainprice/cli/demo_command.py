@@ -21,8 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chainprice.cli.options import store_arg
+from chainprice.cli.site_command import bind_server
 
 if TYPE_CHECKING:
+    from chainprice.adapters.file_server import FileServer
     from chainprice.adapters.storage import ObjectStore
     from chainprice.jobs.wiring import Wiring
     from chainprice.nodesim import NodeSim
@@ -172,6 +174,11 @@ def run_demo(args: argparse.Namespace) -> int:
     from chainprice.nodesim.moving_mempool import MempoolFlow, MovingMempool
     from chainprice.simchain import compact_day, generate_chain
 
+    root = getattr(args.lake, "root", None)  # the site is served from a local lake only
+    # bound first, so that a port in use is said before the minute the demo takes
+    server = (
+        None if args.no_serve or root is None else bind_server(Path(root), args.host, args.port)
+    )
     sim = generate_chain(dataclasses.replace(compact_day(), days=DAYS))
     _fresh_lake_if_from_an_earlier_demo(args.lake, sim)
     print(NOTICE)
@@ -185,21 +192,16 @@ def run_demo(args: argparse.Namespace) -> int:
             wiring = _wiring(args.lake, node, sim)
             _first_runs(wiring, sim)
             site = _build_site(args.lake)
-            if args.no_serve or site is None:
+            if server is None or site is None:
                 return 0
-            return _serve(args, wiring, site)
+            return _serve(server, wiring)
         finally:
             moving.stop()
+            if server is not None:
+                server.server_close()
 
 
-def _serve(args: argparse.Namespace, wiring: Wiring, site: Path) -> int:
-    from chainprice.adapters.file_server import make_server
-    from chainprice.core.errors import ChainPriceError
-
-    try:
-        server = make_server(site.parent, args.host, args.port)
-    except OSError as exc:
-        raise ChainPriceError(f"cannot serve on {args.host}:{args.port}: {exc.strerror}") from None
+def _serve(server: FileServer, wiring: Wiring) -> int:
     host, port = server.server_address[:2]
     stop = threading.Event()
     jobs = threading.Thread(target=_schedule, args=(wiring, stop), daemon=True)

@@ -6,8 +6,12 @@ import argparse
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chainprice.core.errors import ChainPriceError
+
+if TYPE_CHECKING:
+    from chainprice.adapters.file_server import FileServer
 
 
 def add_site_parser(commands: argparse._SubParsersAction) -> None:
@@ -62,17 +66,22 @@ def serve_root(site: Path) -> Path:
     return Path(os.path.commonpath([site.resolve(), (site / lake).resolve()]))
 
 
-def run_serve(args: argparse.Namespace) -> None:
+def bind_server(root: Path, host: str, port: int) -> FileServer:
+    """The file server on ``host:port``; a port in use is one line naming it."""
     from chainprice.adapters.file_server import make_server
 
+    try:
+        return make_server(root, host, port)
+    except OSError as exc:
+        raise ChainPriceError(f"cannot serve on {host}:{port}: {exc.strerror}") from None
+
+
+def run_serve(args: argparse.Namespace) -> None:
     site = args.site.resolve()
     root = (args.root or serve_root(args.site)).resolve()
     if not site.is_relative_to(root):
         raise ChainPriceError(f"--root {args.root} does not hold the site {args.site}")
-    try:
-        server = make_server(root, args.host, args.port)
-    except OSError as exc:
-        raise ChainPriceError(f"cannot serve on {args.host}:{args.port}: {exc.strerror}") from None
+    server = bind_server(root, args.host, args.port)
     host, port = server.server_address[:2]
     page = site.relative_to(root).as_posix()
     print(
