@@ -1,14 +1,10 @@
-# The source folder zipped; its hash in the object name, so a change of the code redeploys.
-data "archive_file" "function_source" {
-  type        = "zip"
-  source_dir  = var.function_source_dir
-  output_path = "${path.module}/.build/function-source.zip"
-}
-
+# The source zip (chainprice.deploy.function_source --zip, which keeps the files' times, so
+# the shipped kernels stay valid; Terraform's archive_file would zero them), under a name
+# holding its hash: a change of the code uploads a new object, and so redeploys.
 resource "google_storage_bucket_object" "function_source" {
-  name   = "functions/source-${data.archive_file.function_source.output_sha256}.zip"
+  name   = "functions/source-${filesha256(var.function_source_zip)}.zip"
   bucket = google_storage_bucket.source.name
-  source = data.archive_file.function_source.output_path
+  source = var.function_source_zip
 }
 
 # One service account per function, holding only the roles its job needs.
@@ -71,12 +67,16 @@ resource "google_cloudfunctions2_function" "job" {
 # Every function is private: only its caller (Pub/Sub's push identity, the operator, the
 # uptime check) may invoke it.
 resource "google_cloud_run_v2_service_iam_member" "invoker" {
-  for_each = local.invokers
+  for_each = {
+    for pair in flatten([
+      for function, members in local.invokers : [for member in members : { function = function, member = member }]
+    ]) : "${pair.function} ${pair.member}" => pair
+  }
   project  = var.project_id
   location = var.region
-  name     = google_cloudfunctions2_function.job[each.key].service_config[0].service
+  name     = google_cloudfunctions2_function.job[each.value.function].service_config[0].service
   role     = "roles/run.invoker"
-  member   = each.value
+  member   = each.value.member
 }
 
 # The lake: read and write (objects are created, replaced by compare-and-swap and deleted

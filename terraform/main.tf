@@ -96,14 +96,16 @@ locals {
     backfill = "backfill_worker"
   }
 
-  # Who may invoke each function (Cloud Run's run.invoker), and nobody else.
-  push_invoker = "serviceAccount:${google_service_account.push.email}"
+  # Who may invoke each function (Cloud Run's run.invoker), and nobody else: Pub/Sub's push
+  # identity the CloudEvent ones, the operator backfill, the uptime check and the operator health.
+  push_invoker   = "serviceAccount:${google_service_account.push.email}"
+  uptime_invoker = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-monitoring-notification.iam.gserviceaccount.com"
   invokers = {
-    ingest          = local.push_invoker
-    mempool         = local.push_invoker
-    backfill_worker = local.push_invoker
-    backfill        = var.operator
-    health          = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-monitoring-notification.iam.gserviceaccount.com"
+    ingest          = [local.push_invoker]
+    mempool         = [local.push_invoker]
+    backfill_worker = [local.push_invoker]
+    backfill        = [var.operator]
+    health          = [local.uptime_invoker, var.operator]
   }
 
   pubsub_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"

@@ -68,6 +68,8 @@ resource "google_monitoring_uptime_check_config" "health" {
   display_name = "chainprice health"
   timeout      = "30s"
   period       = "${var.health_check_minutes * 60}s"
+  # Three regions, the fewest allowed: every check is a call of health (benchmarks/cloud_cost.py).
+  selected_regions = ["USA_OREGON", "USA_IOWA", "USA_VIRGINIA"]
 
   http_check {
     path           = "/"

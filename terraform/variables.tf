@@ -34,10 +34,10 @@ variable "lake_prefix" {
   }
 }
 
-variable "function_source_dir" {
-  description = "The functions' source folder, written by `python -m chainprice.deploy.function_source build/function`."
+variable "function_source_zip" {
+  description = "The functions' source zip, written by `python -m chainprice.deploy.function_source build/function --zip build/function.zip` (path from this folder)."
   type        = string
-  default     = "../build/function"
+  default     = "../build/function.zip"
 }
 
 variable "node_url" {

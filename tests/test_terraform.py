@@ -307,19 +307,23 @@ def test_runtime_memory_and_timeouts_are_within_the_platforms_limits() -> None:
         assert 128 <= mib <= MEMORY_MAX_MIB_AT_1_CPU, name
 
 
-def test_the_source_archive_is_named_by_its_hash_and_built_by_function_source() -> None:
-    (archive,) = model()["data"]["archive_file"].values()
-    assert archive["source_dir"] == "${var.function_source_dir}"
+def test_the_source_zip_is_named_by_its_hash_and_built_by_function_source() -> None:
+    assert "archive_file" not in model().get("data", {}), "archive_file zeroes the files' times"
     obj = resources("google_storage_bucket_object")["function_source"]
-    assert re.search(r"\$\{data\.archive_file\.function_source\.output_(sha256|md5)\}", obj["name"])
+    assert "${filesha256(var.function_source_zip)}" in obj["name"]
+    assert obj["source"] == "${var.function_source_zip}"
     (build,) = resources("google_cloudfunctions2_function")["job"]["build_config"]
     (source,) = build["source"]
     (storage,) = source["storage_source"]
     assert storage["object"] == "${google_storage_bucket_object.function_source.name}"
-    default = model()["variable"]["function_source_dir"]["default"]
-    folder = (MODULE / default).resolve().relative_to(ROOT).as_posix()
+    default = model()["variable"]["function_source_zip"]["default"]
+    target = (MODULE / default).resolve().relative_to(ROOT).as_posix()
     readme = (ROOT / "README.md").read_text()
-    assert f"python -m chainprice.deploy.function_source {folder}" in readme
+    command = re.search(
+        r"python -m chainprice\.deploy\.function_source ([^\s`]+) --zip ([^\s`]+)", readme
+    )
+    assert command, "the README does not say how to build the zip"
+    assert command[2] == target
 
 
 # --- configuration and secrets -----------------------------------------------------------------
@@ -423,7 +427,7 @@ def test_no_public_binding_on_the_bucket_itself() -> None:
     assert model()["variable"]["lake_prefix"]["validation"], "the lake needs a folder of its own"
 
 
-def test_each_function_has_its_own_account_and_exactly_one_invoker() -> None:
+def test_each_function_has_its_own_account_and_only_its_callers_invoke_it() -> None:
     accounts = resources("google_service_account")["function"]
     assert accounts["for_each"] == "${local.functions}"
     (service,) = resources("google_cloudfunctions2_function")["job"]["service_config"]
@@ -432,14 +436,16 @@ def test_each_function_has_its_own_account_and_exactly_one_invoker() -> None:
     )
     invokers = local("invokers")
     assert set(invokers) == set(functions())
-    assert invokers["backfill"] == "${var.operator}"
-    assert "gcp-sa-monitoring-notification" in invokers["health"]
+    assert invokers["backfill"] == ["${var.operator}"]
+    assert invokers["health"] == ["${local.uptime_invoker}", "${var.operator}"]
+    assert "gcp-sa-monitoring-notification" in local("uptime_invoker")
     for name, spec in functions().items():
         if spec["trigger"] == "pubsub":
-            assert invokers[name] == "${local.push_invoker}", name
+            assert invokers[name] == ["${local.push_invoker}"], name
             assert spec["ingress"] == "ALLOW_INTERNAL_ONLY", name
     invoker = resources("google_cloud_run_v2_service_iam_member")["invoker"]
-    assert invoker["for_each"] == "${local.invokers}"
+    assert "local.invokers" in invoker["for_each"]
+    assert invoker["member"] == "${each.value.member}"
     assert invoker["role"] == "roles/run.invoker"
     (validation,) = model()["variable"]["operator"]["validation"]
     assert "user|group|serviceAccount" in validation["condition"]
