@@ -79,7 +79,7 @@ ALERT_CONDITIONS = 2  # terraform/monitoring.tf: job errors, health
 ALERT_SERIES = 1 + 5  # health's check, and at most one error series per function
 ALERT_PERIODS = MONTH_DAYS * 86_400 / 30  # conditions evaluated every 30 s
 UPTIME_REGIONS = 3  # terraform/monitoring.tf: selected_regions
-HEALTH_MEMORY_GIB = 0.25  # terraform/main.tf: 256Mi
+HEALTH_MEMORY_GIB = 0.5  # terraform/main.tf: 512Mi
 
 
 class CountingStore(LocalStore):

@@ -74,7 +74,7 @@ locals {
     health = {
       trigger       = "http"
       node          = false
-      memory        = "256Mi"
+      memory        = "512Mi"
       timeout       = 60
       max_instances = 2
       writes_lake   = false
