@@ -248,7 +248,7 @@ def test_cloud_event_functions_get_their_events_from_one_push_subscription() -> 
     assert sorted(subscriptions.values()) == sorted(pushed)
     for topic, function in subscriptions.items():
         assert functions()[function]["topic"] == topic
-    assert set(subscriptions) <= set(local("topics").removeprefix("${toset(").split('"')[1::2])
+    assert set(subscriptions) <= set(re.findall(r'"(\w+)"', local("topics")))
     subscription = resources("google_pubsub_subscription")["job"]
     assert subscription["for_each"] == "${local.subscriptions}"
     (push,) = subscription["push_config"]
