@@ -1,15 +1,18 @@
 """The cloud functions' source folder: ``main.py``, the package, pinned requirements, and the
 compiled kernels, so that no instance compiles on a cold start.
 
-``python -m chainprice.deploy.function_source OUT`` writes it (Terraform zips
-the folder). The kernels are compiled in the folder itself, into numba's
-in-tree cache beside the code (``chainprice/core/__pycache__``), for a
-generic x86-64 CPU (``NUMBA_CPU_NAME=generic``, which ``main.py`` also sets),
-since the platform's CPU model is not known in advance. Numba accepts a
-cached kernel when the source file's modification time and size match, so
-every file gets one fixed time: the cache stays valid wherever the folder is
-unpacked, as long as times are kept (zip keeps them to two seconds; the
-fixed time is even).
+``python -m chainprice.deploy.function_source OUT --zip OUT.zip`` writes it and
+its zip, which Terraform uploads under a name holding the zip's hash. The zip is
+written here, not by Terraform's ``archive_file``: that one sets every entry's
+time to zero, which would void the kernels' cache on the first cold start.
+
+The kernels are compiled in the folder itself, into numba's in-tree cache
+beside the code (``chainprice/core/__pycache__``), for a generic x86-64 CPU
+(``NUMBA_CPU_NAME=generic``, which ``main.py`` also sets), since the platform's
+CPU model is not known in advance. Numba accepts a cached kernel when the
+source file's modification time and size match, so every file gets one fixed
+time: the cache stays valid wherever the folder is unpacked, as long as times
+are kept (zip keeps them to two seconds; the fixed time is even).
 """
 
 from __future__ import annotations
@@ -18,8 +21,11 @@ import argparse
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
+import time
+import zipfile
 from importlib.metadata import distribution, version
 from pathlib import Path
 
@@ -95,12 +101,36 @@ def build(out: Path) -> Path:
     return out
 
 
+def _entry(path: Path, folder: Path) -> zipfile.ZipInfo:
+    """A zip entry stamped ``FIXED_TIME`` in UTC, twice: the DOS time (which unzip reads as
+    local time) and the extended timestamp field (UTC, which unzip prefers)."""
+    info = zipfile.ZipInfo(path.relative_to(folder).as_posix(), time.gmtime(FIXED_TIME)[:6])
+    info.extra = struct.pack("<HHBl", 0x5455, 5, 1, FIXED_TIME)
+    info.external_attr = (path.stat().st_mode & 0o777 | 0o100000) << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def write_zip(folder: Path, target: Path) -> Path:
+    """``folder`` as a zip with every file's time kept, entries in name order (the same
+    folder gives the same bytes, so the same object name and no redeploy)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(target, "w") as archive:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            archive.writestr(_entry(path, folder), path.read_bytes())
+    return target
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path, help="folder to write (replaced if present)")
-    out = build(parser.parse_args().out)
+    parser.add_argument("--zip", type=Path, help="also write the folder as this zip file")
+    args = parser.parse_args()
+    out = build(args.out)
     kernels = len(list((out / "chainprice" / "core" / "__pycache__").glob("*.nbi")))
     print(f"function source written to {out}: {kernels} compiled kernels")
+    if args.zip:
+        print(f"zipped to {write_zip(out, args.zip)}")
 
 
 if __name__ == "__main__":
