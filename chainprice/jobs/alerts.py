@@ -19,6 +19,7 @@ from chainprice.jobs.settings import AlertSettings
 if TYPE_CHECKING:
     from chainprice.jobs.logs import JobLog
     from chainprice.jobs.wiring import Wiring
+    from chainprice.lake.manifest import Manifest
 
 PRICE_KINDS = ("day", "recent", "mempool")
 _warn = logging.getLogger("chainprice.alerts").warning
@@ -89,24 +90,28 @@ def send_alerts(wiring: Wiring, log: JobLog, run_id: str, now: dt.datetime | Non
         return
     from chainprice.adapters.webhook import post_message
     from chainprice.core.errors import ChainPriceError
+    from chainprice.jobs.runner import one_line
     from chainprice.lake.alert_state import Message, settle, transition_and_claim
     from chainprice.lake.manifest import commit
 
     now = now or dt.datetime.now(dt.UTC)
     watched = wiring.settings.health.jobs
+
+    def holding(m: Manifest) -> dict[str, str]:
+        """The conditions, their messages scrubbed of secrets before they reach the lake."""
+        found = conditions(m.latest, limits, watched, now)
+        return {key: log.scrub(text) for key, text in found.items()}
+
     claimed: list[Message] = []
     try:
-        op = transition_and_claim(
-            lambda m: conditions(m.latest, limits, watched, now), now, run_id, claimed
-        )
-        commit(wiring.store, [op])
+        commit(wiring.store, [transition_and_claim(holding, now, run_id, claimed)])
     except Exception as exc:  # alerting must never fail the job it follows
-        _warn(f"alerts: the lake's alert state could not be updated: {_reason(exc)}")
+        _warn(f"alerts: the lake's alert state could not be updated: {one_line(exc)}")
         return
     sent: list[str] = []
     for message in claimed:
         try:
-            post_message(limits.webhook_url, log.scrub(message.text))
+            post_message(limits.webhook_url, message.text)
         except ChainPriceError as exc:
             _warn(f"alerts: {exc}; {len(claimed) - len(sent)} message(s) kept for next run")
             break
@@ -117,10 +122,4 @@ def send_alerts(wiring: Wiring, log: JobLog, run_id: str, now: dt.datetime | Non
         try:
             commit(wiring.store, [settle(set(sent), unsent, run_id)])
         except Exception as exc:
-            _warn(f"alerts: the posted messages could not be marked: {_reason(exc)}")
-
-
-def _reason(exc: Exception) -> str:
-    from chainprice.jobs.runner import one_line
-
-    return one_line(exc)
+            _warn(f"alerts: the posted messages could not be marked: {one_line(exc)}")
