@@ -226,3 +226,36 @@ def test_a_run_killed_while_posting_leaves_the_message_to_a_later_run(tmp_path, 
     assert receiver.texts() == ["PROBLEM: ingest failed: the node is down"]
     send_alerts(wiring, log, "later", now=now + dt.timedelta(seconds=400))
     assert len(receiver.texts()) == 1
+
+
+def _tip(node) -> int:
+    import requests
+
+    call = {"jsonrpc": "1.0", "id": 1, "method": "getblockcount", "params": []}
+    return requests.post(node.url, json=call, auth=("u", PASSWORD), timeout=10).json()["result"]
+
+
+def test_lag_invalid_prices_and_divergence_from_real_runs(tmp_path, node, receiver) -> None:
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    argv = [sys.executable, "-m", "chainprice.cli.main", "ingest", "--lake", str(lake)]
+    argv += ["--node", node.url, "--rpc-user", "u", "--prices-url", f"{node.url}/api"]
+    env = _env(receiver.url) | {
+        "CHAINPRICE_RPC_PASSWORD": PASSWORD,
+        "CHAINPRICE_ALERT_MAX_DIVERGENCE_PCT": "0.000001",
+    }
+    behind = [*argv, "--stop-height", str(_tip(node) - 10)]
+    strict = env | {"CHAINPRICE_MIN_PRICE": "500000"}  # above the simulated price: invalid
+    done = subprocess.run(behind, cwd=tmp_path, env=strict, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    texts = receiver.texts()
+    assert all(t.startswith("PROBLEM: ") for t in texts), texts
+    assert any("10 blocks behind the node (limit 6 blocks)" in t for t in texts), texts
+    assert any(t.startswith("PROBLEM: the recent price") and "not valid" in t for t in texts)
+    assert any("% from the exchange's" in t for t in texts), texts
+
+    done = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    resolved = [t for t in receiver.texts() if t.startswith("RESOLVED")]
+    assert any("blocks behind" in t for t in resolved), resolved
+    assert any("recent price" in t and "not valid" in t for t in resolved), resolved
