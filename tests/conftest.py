@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from functools import cache
 from pathlib import Path
 
 from chainprice.adapters.block_files import BlockFiles
+from chainprice.jobs.logs import MANAGED_MARKERS
+
+for _marker in MANAGED_MARKERS:  # a CI runner under systemd must not turn the CLI's output to JSON
+    os.environ.pop(_marker, None)
 
 DATA = Path(__file__).parent / "data"
 GOLDEN = DATA / "golden"

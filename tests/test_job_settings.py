@@ -42,6 +42,12 @@ BASE = {"CHAINPRICE_LAKE_URL": "/tmp/lake", "CHAINPRICE_NODE_URL": "http://127.0
         ("CHAINPRICE_BACKFILL_TOPIC", "my-topic"),
         ("CHAINPRICE_HEALTH_JOBS", "ingest,sleep"),
         ("CHAINPRICE_HEALTH_MAX_SILENCE_SECONDS", "nan"),
+        ("CHAINPRICE_ALERT_WEBHOOK_URL", "hooks.slack.com/services/T/B/x"),
+        ("CHAINPRICE_ALERT_WEBHOOK_URL", "https://hooks.example:99999/x"),
+        ("CHAINPRICE_ALERT_MAX_LAG_BLOCKS", "-1"),
+        ("CHAINPRICE_ALERT_MAX_DIVERGENCE_PCT", "0"),
+        ("CHAINPRICE_ALERT_MAX_SILENCE_SECONDS", "nan"),
+        ("CHAINPRICE_LOG_FORMAT", "xml"),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_variable(variable: str, value: str) -> None:
@@ -72,6 +78,16 @@ def test_secret_values_are_never_shown() -> None:
     )
     assert TOKEN not in repr(settings) and "hunter2-secret" not in repr(settings)
     assert set(settings.secrets()) == {TOKEN, "hunter2-secret"}
+
+
+def test_the_alert_webhook_url_is_a_secret() -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings({**BASE, "CHAINPRICE_ALERT_WEBHOOK_URL": f"hooks.example/{TOKEN}"})
+    assert TOKEN not in str(refused.value)
+    hook = f"https://hooks.example/services/{TOKEN}"
+    settings = load_settings({**BASE, "CHAINPRICE_ALERT_WEBHOOK_URL": hook})
+    assert settings.alerts.webhook_url == hook and TOKEN not in repr(settings)
+    assert hook in settings.secrets()
 
 
 def test_the_password_file_and_the_env_file(tmp_path, monkeypatch) -> None:

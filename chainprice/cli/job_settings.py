@@ -53,6 +53,10 @@ def job_wiring(args: argparse.Namespace, lake: ObjectStore | None, *, chain: boo
     ):
         if getattr(args, option, None) is not None:
             changes[field] = getattr(args, option)
+    if hasattr(args, "log_format"):
+        from chainprice.cli.log_options import job_log_format
+
+        changes["log_format"] = job_log_format(args)
     settings = dataclasses.replace(base, **changes)
     node = open_node(args) if chain else None
     return Wiring(settings, store=lake, node=node)

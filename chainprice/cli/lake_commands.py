@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from chainprice.cli.log_options import add_log_format_argument, job_log_format
 from chainprice.cli.node_options import add_node_arguments, env_default, open_node
 from chainprice.cli.options import date_arg, store_arg
 from chainprice.core.errors import ChainPriceError
@@ -57,6 +58,7 @@ def add_lake_parsers(commands: argparse._SubParsersAction) -> None:
     ingest.add_argument("--stop-height", type=int, help="last height to read (default: the tip)")
     _exchange_argument(ingest)
     _writer_arguments(ingest)
+    add_log_format_argument(ingest)
     add_node_arguments(ingest)
     ingest.set_defaults(run=run_ingest)
 
@@ -90,6 +92,7 @@ def add_lake_parsers(commands: argparse._SubParsersAction) -> None:
     )
     _exchange_argument(backfill)
     _writer_arguments(backfill)
+    add_log_format_argument(backfill)
     add_node_arguments(backfill)
     backfill.set_defaults(run=run_backfill)
 
@@ -127,6 +130,9 @@ def run_ingest(args: argparse.Namespace) -> None:
     from chainprice.jobs.ingest import ingest_job
 
     wiring = job_wiring(args, args.lake, chain=True)
+    if job_log_format(args):
+        ingest_job(wiring, start_height=args.start_height, stop_height=args.stop_height)
+        return
     with block_bar(None) as bar:
         report = ingest_job(
             wiring,
@@ -161,6 +167,9 @@ def run_backfill(args: argparse.Namespace) -> None:
     from chainprice.jobs.backfill import backfill_job
 
     wiring = job_wiring(args, args.lake, chain=True)
+    if job_log_format(args):
+        backfill_job(wiring, args.first, args.last, parallel=args.parallel)
+        return
     with block_bar(None) as bar:
 
         def start(total: int) -> None:

@@ -18,6 +18,7 @@ from chainprice.cli.demo_command import add_demo_parser
 from chainprice.cli.dispatch_command import add_dispatch_parser
 from chainprice.cli.lake_commands import add_lake_parsers
 from chainprice.cli.mempool_command import add_mempool_parser
+from chainprice.cli.metrics_command import add_metrics_parser
 from chainprice.cli.price_command import add_price_parser
 from chainprice.cli.site_command import add_site_parser
 from chainprice.core.errors import ChainPriceError
@@ -59,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     add_demo_parser(commands)
     add_site_parser(commands)
     add_dispatch_parser(commands)
+    add_metrics_parser(commands)
     _add_node_sim_parser(commands)
     return parser
 

@@ -14,6 +14,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
+from chainprice.cli.log_options import add_log_format_argument, job_log_format
 from chainprice.cli.node_options import add_node_arguments, env_default
 from chainprice.cli.options import store_arg
 from chainprice.core.errors import ChainPriceError
@@ -78,6 +79,7 @@ def add_mempool_parser(commands: argparse._SubParsersAction) -> None:
         help="days each run's scatter is kept in the lake (default 7, "
         "$CHAINPRICE_MEMPOOL_POINTS_RETENTION_DAYS)",
     )
+    add_log_format_argument(mempool)
     add_node_arguments(mempool)
     mempool.set_defaults(run=run_mempool)
 
@@ -125,17 +127,22 @@ def _wiring(args: argparse.Namespace) -> Wiring:
 
 
 def _watch(args: argparse.Namespace, wiring: Wiring, tracker: MempoolTracker) -> None:
+    """Refresh until interrupted; a failed refresh is reported and the next one tries again."""
     from chainprice.jobs.mempool import mempool_job
 
+    logged = job_log_format(args) is not None
     before: float | None = None
     while True:
         began = time.monotonic()
         try:
-            fields = mempool_job(wiring, tracker=tracker, quiet=True)
-            print(json.dumps(_jsonable(fields)) if args.json else _line(fields, before), flush=True)
+            fields = mempool_job(wiring, tracker=tracker, quiet=not logged)
+            if not logged:
+                print(json.dumps(_jsonable(fields)) if args.json else _line(fields, before))
+                sys.stdout.flush()
             before = fields["price"]
         except ChainPriceError as exc:
-            print(f"chainprice: {exc}", file=sys.stderr, flush=True)
+            if not logged:  # the job's own ERROR line already says it
+                print(f"chainprice: {exc}", file=sys.stderr, flush=True)
         time.sleep(max(0.0, args.watch - (time.monotonic() - began)))
 
 
@@ -152,6 +159,9 @@ def run_mempool(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             print("", file=sys.stderr)
             return 130
+    if job_log_format(args):
+        mempool_job(wiring, tracker=tracker)
+        return 0
     fields = mempool_job(wiring, tracker=tracker, quiet=True)
     print(json.dumps(_jsonable(fields), indent=2) if args.json else _summary(fields))
     return 0

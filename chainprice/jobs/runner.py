@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
+from chainprice.jobs.alerts import send_alerts
 from chainprice.jobs.logs import ForwardToJobLog, JobLog
 from chainprice.jobs.wiring import Wiring
 
@@ -55,7 +56,8 @@ def run_job(
     ``quiet``: no log lines (the CLI reports in its own words); the row is still recorded.
     """
     run_id = run_id or new_run_id()
-    log = JobLog(job, run_id, secrets=wiring.settings.secrets(), quiet=quiet)
+    settings = wiring.settings
+    log = JobLog(job, run_id, secrets=settings.secrets(), quiet=quiet, fmt=settings.log_format)
     with _forwarding(log, enabled=not quiet):
         return _run(job, wiring, work, run_id, log)
 
@@ -91,8 +93,10 @@ def _run(
             seconds=round(time.perf_counter() - began, 3),
         )
         _record(wiring, job, run_id, started, facts, log, error)
+        send_alerts(wiring, log, run_id)
         raise
     _record(wiring, job, run_id, started, facts, log, None)
+    send_alerts(wiring, log, run_id)
     log.info(
         f"{job} finished",
         seconds=round(time.perf_counter() - began, 3),

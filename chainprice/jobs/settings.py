@@ -21,12 +21,14 @@ from typing import TypeVar
 
 from chainprice.adapters.node.config import NodeConfig
 from chainprice.adapters.node.errors import ConfigError
+from chainprice.jobs.logs import LOG_FORMATS
 
 PREFIX = "CHAINPRICE_"
 SOURCES = ("rpc", "rest", "esplora")
 SECRET_VARIABLES = (
     "CHAINPRICE_RPC_PASSWORD",
     "CHAINPRICE_NODE_HEADERS",
+    "CHAINPRICE_ALERT_WEBHOOK_URL",
 )
 MAX_WORKERS = 64
 MAX_RETRIES = 100
@@ -76,6 +78,17 @@ class HealthLimits:
 
 
 @dataclass(frozen=True)
+class AlertSettings:
+    """When jobs post to the webhook (``jobs.alerts``); no URL, no alerts."""
+
+    webhook_url: str | None = field(default=None, repr=False)
+    """A secret: whoever holds it can post to the channel."""
+    max_lag_blocks: int = 6
+    max_divergence_pct: float = 5.0
+    max_silence_seconds: float = 3600.0
+
+
+@dataclass(frozen=True)
 class JobSettings:
     """Everything a job needs; entry points build it and pass it on."""
 
@@ -94,9 +107,13 @@ class JobSettings:
     backfill_topic: str | None = None
     backfill_chunk_days: int = 3
     health: HealthLimits = field(default_factory=HealthLimits)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    log_format: str | None = None
+    """json or text; None: chosen from where the job runs (``jobs.logs.pick_format``)."""
 
     def secrets(self) -> list[str]:
-        return self.node.secrets() if self.node else []
+        found = self.node.secrets() if self.node else []
+        return found + ([self.alerts.webhook_url] if self.alerts.webhook_url else [])
 
 
 class _Reader:
@@ -245,6 +262,40 @@ def _topic(text: str) -> str | None:
     return text if ok and all(parts) else None
 
 
+def _webhook(text: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        return None
+    return text if parts.scheme in ("http", "https") and parts.hostname else None
+
+
+def _alerts(read: _Reader) -> AlertSettings:
+    return AlertSettings(
+        webhook_url=read.parsed(
+            "ALERT_WEBHOOK_URL", None, _webhook, "an http:// or https:// URL taking a JSON POST"
+        ),
+        max_lag_blocks=read.parsed(
+            "ALERT_MAX_LAG_BLOCKS", 6, _int_in(0, 10**6), "a whole number of blocks"
+        ),
+        max_divergence_pct=read.parsed(
+            "ALERT_MAX_DIVERGENCE_PCT",
+            5.0,
+            _float_in(0, 1000, open_low=True),
+            "a percentage in (0, 1000]",
+        ),
+        max_silence_seconds=read.parsed(
+            "ALERT_MAX_SILENCE_SECONDS",
+            3600.0,
+            _float_in(0, 10**8, open_low=True),
+            "a positive number of seconds",
+        ),
+    )
+
+
 def _lake_url(read: _Reader) -> str:
     url = read.required("LAKE_URL", "the lake, e.g. gs://bucket/lake, s3://bucket or a folder")
     from chainprice.adapters.storage import open_store
@@ -330,5 +381,9 @@ def load_settings(
                 "a positive number of seconds",
             ),
             jobs=jobs,
+        ),
+        alerts=_alerts(read),
+        log_format=read.parsed(
+            "LOG_FORMAT", None, _one_of(("auto", *LOG_FORMATS)), "auto, json or text"
         ),
     )

@@ -61,6 +61,7 @@ def _summary(previous: dict[str, Any] | None, row: RunRow) -> dict[str, Any]:
             "tip_height": row.tip_height,
             "lake_height": row.lake_height,
             "lag_blocks": row.lag_blocks,
+            "last_duration_seconds": round((row.finished_at - row.started_at).total_seconds(), 3),
         }
     finished = row.finished_at.isoformat()
     key = "last_success_at" if row.status == "ok" else "last_error_at"
