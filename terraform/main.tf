@@ -6,7 +6,10 @@ locals {
 
   # Variables every function gets, then those of the functions that talk to the node.
   common_env = {
-    CHAINPRICE_LAKE_URL = local.lake_url
+    CHAINPRICE_LAKE_URL                  = local.lake_url
+    CHAINPRICE_ALERT_MAX_LAG_BLOCKS      = var.alert_max_lag_blocks
+    CHAINPRICE_ALERT_MAX_DIVERGENCE_PCT  = var.alert_max_divergence_pct
+    CHAINPRICE_ALERT_MAX_SILENCE_SECONDS = var.alert_max_silence_seconds
   }
   node_env = {
     CHAINPRICE_NODE_URL    = var.node_url
@@ -15,10 +18,19 @@ locals {
     CHAINPRICE_PRICES_URL  = var.prices_url
   }
 
-  # Secret Manager secrets, each mounted as the variable the configuration reads.
-  secrets = {
-    rpc-password = "CHAINPRICE_RPC_PASSWORD"
-    node-headers = "CHAINPRICE_NODE_HEADERS"
+  # Secret Manager secrets, each mounted as the variable the configuration reads, in the
+  # functions that talk to the node (they are the ones that post alerts, too).
+  secrets = merge(
+    {
+      rpc-password = "CHAINPRICE_RPC_PASSWORD"
+      node-headers = "CHAINPRICE_NODE_HEADERS"
+    },
+    var.alert_webhook ? { alert-webhook-url = "CHAINPRICE_ALERT_WEBHOOK_URL" } : {},
+  )
+  secret_values = {
+    rpc-password      = var.rpc_password
+    node-headers      = var.node_headers
+    alert-webhook-url = var.alert_webhook_url
   }
 
   # Ingress: Pub/Sub's pushes count as internal; the operator and the uptime check come from

@@ -1,4 +1,4 @@
-# The node's credentials and the tunnel's headers. Their values are write-only arguments:
+# The node's credentials, the tunnel's headers and the alerts' webhook URL. Their values are write-only arguments:
 # sent to Secret Manager, never stored in Terraform's state or plan.
 resource "google_secret_manager_secret" "node" {
   for_each  = local.secrets
@@ -12,11 +12,11 @@ resource "google_secret_manager_secret" "node" {
 resource "google_secret_manager_secret_version" "node" {
   for_each               = local.secrets
   secret                 = google_secret_manager_secret.node[each.key].id
-  secret_data_wo         = each.key == "rpc-password" ? var.rpc_password : var.node_headers
+  secret_data_wo         = local.secret_values[each.key]
   secret_data_wo_version = var.secret_version
 }
 
-# Each function that talks to the node reads these two secrets, and nothing else.
+# Each function that talks to the node reads these secrets, and nothing else.
 resource "google_secret_manager_secret_iam_member" "accessor" {
   for_each = {
     for pair in setproduct([for name, f in local.functions : name if f.node], keys(local.secrets)) :

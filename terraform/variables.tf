@@ -79,8 +79,52 @@ variable "node_headers" {
   ephemeral   = true
 }
 
+variable "alert_webhook" {
+  description = "Post alerts to a webhook (Slack, Discord or any URL taking a JSON POST): true stores alert_webhook_url in Secret Manager as CHAINPRICE_ALERT_WEBHOOK_URL."
+  type        = bool
+  default     = false
+}
+
+variable "alert_webhook_url" {
+  description = "The incoming webhook's URL, a secret (write-only: never in the state); used when alert_webhook is true."
+  type        = string
+  default     = null
+  sensitive   = true
+  ephemeral   = true
+}
+
+variable "alert_max_lag_blocks" {
+  description = "Alert when the lake is more than this many blocks behind the node (CHAINPRICE_ALERT_MAX_LAG_BLOCKS)."
+  type        = number
+  default     = 6
+  validation {
+    condition     = var.alert_max_lag_blocks >= 0 && floor(var.alert_max_lag_blocks) == var.alert_max_lag_blocks
+    error_message = "alert_max_lag_blocks must be a whole number of blocks, 0 or more."
+  }
+}
+
+variable "alert_max_divergence_pct" {
+  description = "Alert when a stored price is further than this from the exchange's, in percent (CHAINPRICE_ALERT_MAX_DIVERGENCE_PCT)."
+  type        = number
+  default     = 5
+  validation {
+    condition     = var.alert_max_divergence_pct > 0 && var.alert_max_divergence_pct <= 1000
+    error_message = "alert_max_divergence_pct must be in (0, 1000]."
+  }
+}
+
+variable "alert_max_silence_seconds" {
+  description = "Alert when a job has had no success for this long (CHAINPRICE_ALERT_MAX_SILENCE_SECONDS)."
+  type        = number
+  default     = 3600
+  validation {
+    condition     = var.alert_max_silence_seconds > 0
+    error_message = "alert_max_silence_seconds must be a positive number of seconds."
+  }
+}
+
 variable "secret_version" {
-  description = "Raise it by one to store new values of rpc_password and node_headers (write-only values are not compared)."
+  description = "Raise it by one to store new values of rpc_password, node_headers and alert_webhook_url (write-only values are not compared)."
   type        = number
   default     = 1
 }

@@ -156,8 +156,18 @@ def function_env_keys(name: str) -> set[str]:
     return keys
 
 
+def secrets() -> dict[str, str]:
+    """``local.secrets`` with the example's values: secret id -> the variable it is mounted as
+    (the alerts' webhook only when ``alert_webhook`` is true)."""
+    text = local("secrets")
+    found = dict(re.findall(r'"?([\w-]+)"?="(CHAINPRICE_\w+)"', text))
+    if not var_value("alert_webhook"):
+        found.pop("alert-webhook-url")
+    return found
+
+
 def secret_keys(name: str) -> set[str]:
-    return set(local("secrets").values()) if functions()[name]["node"] else set()
+    return set(secrets().values()) if functions()[name]["node"] else set()
 
 
 # --- values, as far as they can be known offline --------------------------------------------
@@ -351,8 +361,8 @@ def test_the_configuration_accepts_each_functions_environment_as_deployed(monkey
     expression = "local.common_env,each.value.node?local.node_env:{},each.value.env"
     assert expression.replace(",", "") in service["environment_variables"]
     secret_values = {
-        "CHAINPRICE_RPC_PASSWORD": var_value("rpc_password"),
-        "CHAINPRICE_NODE_HEADERS": var_value("node_headers"),
+        variable: var_value(re.search(r"var\.(\w+)", local("secret_values")[key])[1])
+        for key, variable in secrets().items()
     }
     for name, spec in functions().items():
         env = {**local("common_env"), **(local("node_env") if spec["node"] else {}), **spec["env"]}
@@ -371,8 +381,9 @@ def test_the_configuration_accepts_each_functions_environment_as_deployed(monkey
 
 
 def test_every_secret_is_mounted_as_the_variable_the_configuration_reads() -> None:
-    secrets = local("secrets")
-    assert sorted(secrets.values()) == sorted(SECRET_VARIABLES)
+    assert var_value("alert_webhook") is True, "the example leaves the webhook's secret unchecked"
+    assert sorted(secrets().values()) == sorted(SECRET_VARIABLES)
+    assert set(local("secret_values")) == set(secrets())
     for name in functions():
         plain = function_env_keys(name)
         assert not plain & set(SECRET_VARIABLES), f"{name} sets a secret in plain text"
@@ -387,9 +398,8 @@ def test_every_secret_is_mounted_as_the_variable_the_configuration_reads() -> No
     assert resources("google_secret_manager_secret")["node"]["for_each"] == "${local.secrets}"
     version = resources("google_secret_manager_secret_version")["node"]
     assert "secret_data" not in version, "a secret's value would be kept in the state"
-    assert "var.rpc_password" in version["secret_data_wo"]
-    assert "var.node_headers" in version["secret_data_wo"]
-    for variable in ("rpc_password", "node_headers"):
+    assert version["secret_data_wo"] == "${local.secret_values[each.key]}"
+    for variable in ("rpc_password", "node_headers", "alert_webhook_url"):
         assert model()["variable"][variable]["sensitive"] is True
         assert model()["variable"][variable]["ephemeral"] is True
     access = resources("google_secret_manager_secret_iam_member")["accessor"]
