@@ -10,7 +10,7 @@ measured figures of ``benchmarks/lake_speed.py`` / ``node_fetch_speed.py``.
 
 The parts the Terraform module adds are priced from what it deploys: the
 ``health`` calls of its uptime check (their storage requests counted the same
-way), its two secrets (read when an instance starts), its two alert
+way), its three secrets (read when an instance starts), its two alert
 conditions, the jobs' log lines (their bytes measured from the runs above),
 the Pub/Sub messages, the source zip (give its path with ``--source-zip``) and
 what a BigQuery query over the whole lake would cost.
@@ -74,7 +74,7 @@ FREE_EXTRA = {
     "bigquery_tib": 1,
     "pubsub_gib": 10,
 }
-SECRETS = 2  # terraform/main.tf: local.secrets
+SECRETS = 3  # terraform/main.tf: local.secrets, with the alerts' webhook (as the example has it)
 ALERT_CONDITIONS = 2  # terraform/monitoring.tf: job errors, health
 ALERT_SERIES = 1 + 5  # health's check, and at most one error series per function
 ALERT_PERIODS = MONTH_DAYS * 86_400 / 30  # conditions evaluated every 30 s
