@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from chainprice.api.node import Node
-from chainprice.api.result import Price
+from chainprice.api.result import Price, from_engine
 from chainprice.core.errors import UsageError, WindowError
 from chainprice.core.windows import MAX_LAKE_WINDOW, RECENT_BLOCKS, HeaderSource, latest_day
 
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from chainprice.core.engine import BlockFetcher
     from chainprice.core.result import PriceResult
 
-WindowRule = Literal["reference", "canonical"]
 MEMPOOL_WINDOW_SECONDS = 3 * 3600
 
 
@@ -43,7 +42,7 @@ def check_recent(n_blocks: int) -> int:
     return int(n_blocks)
 
 
-def with_rule(result: PriceResult, rule: WindowRule) -> PriceResult:
+def with_rule(result: PriceResult, rule: str) -> PriceResult:
     """The day's result under ``rule``; the canonical one refused while it is not settled."""
     if rule not in ("reference", "canonical"):
         raise UsageError(f"window rule {rule!r}: use 'reference' or 'canonical'")
@@ -151,7 +150,7 @@ def price_day(
     node: Node | str | None = None,
     blocks: str | os.PathLike[str] | None = None,
     lake: Lake | str | None = None,
-    window_rule: WindowRule = "reference",
+    window_rule: Literal["reference", "canonical"] = "reference",
 ) -> Price:
     """The on-chain price of one UTC ``day`` (default: the latest closed day).
 
@@ -161,7 +160,7 @@ def price_day(
     to ``chainprice price --date DAY --json`` on the same input, to the last
     bit. Raises a ``ChainPriceError`` subclass with the CLI's message.
     """
-    return Price.from_result(with_rule(_result(node, blocks, lake, _day(day), None), window_rule))
+    return from_engine(with_rule(_result(node, blocks, lake, _day(day), None), window_rule))
 
 
 def price_recent(
@@ -173,7 +172,7 @@ def price_recent(
 ) -> Price:
     """The price over the latest ``n_blocks`` (1..289, default 144) blocks below the tip;
     sources as for ``price_day`` (``chainprice price --recent N``)."""
-    return Price.from_result(_result(node, blocks, lake, None, check_recent(n_blocks)))
+    return from_engine(_result(node, blocks, lake, None, check_recent(n_blocks)))
 
 
 def price_outputs(
@@ -208,7 +207,7 @@ def price_outputs(
     start, end = int(heights.min()), int(heights.max()) + 1
     window = Window(start, end, end - 1 if tip_height is None else int(tip_height))
     amounts = Amounts(btc=btc[keep], height=heights[keep], time=times[keep])
-    return Price.from_result(price_amounts(amounts, window, "blocks"))
+    return from_engine(price_amounts(amounts, window, "blocks"))
 
 
 def price_transactions(

@@ -13,8 +13,6 @@ from typing import Any, Literal
 
 from chainprice.core.result import PriceResult
 
-Kind = Literal["day", "canonical_day", "blocks", "mempool"]
-
 
 @dataclass(frozen=True)
 class Price:
@@ -30,7 +28,7 @@ class Price:
     settled yet.
     """
 
-    kind: Kind
+    kind: Literal["day", "canonical_day", "blocks", "mempool"]
     date: dt.date | None
     window_rule: Literal["reference", "canonical"]
     start_height: int
@@ -47,31 +45,31 @@ class Price:
     canonical: Price | None
     canonical_pending: bool
 
-    @classmethod
-    def from_result(cls, result: PriceResult) -> Price:
-        """From the engine's result; numpy scalars become Python numbers (no rounding)."""
-        return cls(
-            kind=result.kind,
-            date=result.date,
-            window_rule="canonical" if result.kind == "canonical_day" else "reference",
-            start_height=int(result.start),
-            end_height=int(result.end),
-            tip_height=int(result.tip),
-            n_outputs=int(result.n_outputs),
-            n_price_points=int(result.n_price_points),
-            n_plotted=int(result.n_plotted),
-            rough_price=int(result.rough),
-            price=float(result.price),
-            dev_pct=float(result.dev_pct),
-            ax_range=float(result.ax_range),
-            method_version=result.method_version,
-            canonical=cls.from_result(result.canonical) if result.canonical else None,
-            canonical_pending=result.canonical_pending,
-        )
-
     def to_json(self) -> dict[str, Any]:
         """The object ``chainprice price --json`` prints: the fields, the date as ISO text."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["date"] = self.date.isoformat() if self.date else None
         out["canonical"] = self.canonical.to_json() if self.canonical else None
         return out
+
+
+def from_engine(result: PriceResult) -> Price:
+    """From the engine's result; numpy scalars become Python numbers (no rounding)."""
+    return Price(
+        kind=result.kind,
+        date=result.date,
+        window_rule="canonical" if result.kind == "canonical_day" else "reference",
+        start_height=int(result.start),
+        end_height=int(result.end),
+        tip_height=int(result.tip),
+        n_outputs=int(result.n_outputs),
+        n_price_points=int(result.n_price_points),
+        n_plotted=int(result.n_plotted),
+        rough_price=int(result.rough),
+        price=float(result.price),
+        dev_pct=float(result.dev_pct),
+        ax_range=float(result.ax_range),
+        method_version=result.method_version,
+        canonical=from_engine(result.canonical) if result.canonical else None,
+        canonical_pending=result.canonical_pending,
+    )

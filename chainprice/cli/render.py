@@ -17,9 +17,9 @@ def window_name(result: PriceResult) -> str:
 
 def summary(result: PriceResult, *, with_points: bool = False) -> dict[str, Any]:
     """The public result's JSON (``chainprice.Price``), and the points on request (many)."""
-    from chainprice.api.result import Price
+    from chainprice.api.result import from_engine
 
-    out = Price.from_result(result).to_json()
+    out = from_engine(result).to_json()
     if with_points:
         _add_points(out, result)
     return out
