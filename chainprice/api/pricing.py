@@ -8,12 +8,11 @@ helpers below too), so a price and every failure's message are the CLI's.
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 import os
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
-
-import numpy as np
 
 from chainprice.api.node import Node
 from chainprice.api.result import Price, from_engine
@@ -21,6 +20,8 @@ from chainprice.core.errors import UsageError, WindowError
 from chainprice.core.windows import MAX_LAKE_WINDOW, RECENT_BLOCKS, HeaderSource, latest_day
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from chainprice.adapters.node import NodeChain
     from chainprice.adapters.storage import ObjectStore
     from chainprice.api.lake import Lake
@@ -32,7 +33,7 @@ MEMPOOL_WINDOW_SECONDS = 3 * 3600
 
 def check_recent(n_blocks: int) -> int:
     """A block count the lake can price too (its spend lookback bounds every window)."""
-    if isinstance(n_blocks, bool) or not isinstance(n_blocks, int | np.integer):
+    if isinstance(n_blocks, bool) or not isinstance(n_blocks, numbers.Integral):
         n_blocks = 0
     if not 1 <= n_blocks <= MAX_LAKE_WINDOW:
         raise UsageError(
@@ -190,6 +191,8 @@ def price_outputs(
     does. The window is ``[min(height), max(height) + 1)``; ``tip_height``
     defaults to its last height.
     """
+    import numpy as np
+
     from chainprice.core.engine import price_amounts
     from chainprice.core.output_filter import Amounts, in_range, to_btc
     from chainprice.core.windows import Window
@@ -226,6 +229,8 @@ def price_transactions(
     The result's ``kind`` is ``mempool``; its heights are the next block's
     (``tip_height + 1``) and its ``date`` the newest entry's UTC day.
     """
+    import numpy as np
+
     from chainprice.core.mempool import ConfirmedTxids, mempool_price
     from chainprice.core.mempool_txs import parse_transactions
     from chainprice.core.windows import utc_date

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, fields
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from chainprice.core.result import PriceResult
+if TYPE_CHECKING:
+    from chainprice.core.result import PriceResult
 
 
 @dataclass(frozen=True)
