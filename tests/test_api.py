@@ -239,6 +239,13 @@ def test_each_failure_is_one_chainprice_error_with_the_cli_line(
         (chainprice.price_outputs, {"value_sats": [], "height": [], "time": []}),
         (chainprice.price_transactions, {"raw": [b"\x01"], "entry_time": [1], "tip_height": 1}),
         (chainprice.open_lake, {"url": "ftp://x"}),
+        (chainprice.open_lake, {"url": 5}),
+        (chainprice.price_day, {"node": chainprice.Node(node.url, timeout="soon")}),
+        (chainprice.price_day, {"node": chainprice.Node(node.url, workers=0)}),
+        (chainprice.price_day, {"node": chainprice.Node(node.url, source="ftp")}),
+        (chainprice.price_outputs, {"value_sats": ["a"], "height": [1], "time": [1]}),
+        (chainprice.price_transactions, {"raw": ["ab"], "entry_time": [1], "tip_height": 1}),
+        (chainprice.price_transactions, {"raw": [], "entry_time": [], "tip_height": None}),
     ]:
         api_error(call, **kwargs)
     lake = chainprice.open_lake(str(lake_dir))
@@ -246,6 +253,8 @@ def test_each_failure_is_one_chainprice_error_with_the_cli_line(
         ("nope", {}),
         ("prices", {"from_height": 1}),
         ("outputs", {"columns": ["nope"]}),
+        ("outputs", {"from_date": "June"}),
+        ("outputs", {"to_height": "tip"}),
     ]:
         api_error(lake.read_arrow, table, **kwargs)
 
@@ -263,7 +272,7 @@ def test_a_lake_table_reads_as_the_sql_view(lake_dir) -> None:
         order = ("kind", "date", "height", "tx_index", "vout", "seq", "computed_at")
         keys = [c for c in order if c in mine.columns] or mine.columns[:1]
         assert mine.sort(keys).equals(view.sort(keys)), table
-    prices = lake.read_polars("prices", from_date=DAY, to_date=DAY)
+    prices = lake.read_polars("prices", from_date=DAY, to_date=str(DAY))
     assert prices["kind"].to_list() == ["day"] and prices["date"].to_list() == [DAY]
     assert lake.read_polars("prices", columns=["price", "kind"]).columns == ["price", "kind"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -41,8 +42,8 @@ class Lake:
         self,
         table: str,
         *,
-        from_date: dt.date | None = None,
-        to_date: dt.date | None = None,
+        from_date: dt.date | str | None = None,
+        to_date: dt.date | str | None = None,
         from_height: int | None = None,
         to_height: int | None = None,
         columns: Sequence[str] | None = None,
@@ -53,15 +54,20 @@ class Lake:
         from chainprice.lake.frames import RowRange, read_frame
         from chainprice.lake.manifest import load_manifest
 
-        rows = RowRange(from_date, to_date, from_height, to_height)
+        rows = RowRange(
+            _date(from_date, "from_date"),
+            _date(to_date, "to_date"),
+            _height(from_height, "from_height"),
+            _height(to_height, "to_height"),
+        )
         return read_frame(self._store, load_manifest(self._store), table, rows, columns)
 
     def read_polars(
         self,
         table: str,
         *,
-        from_date: dt.date | None = None,
-        to_date: dt.date | None = None,
+        from_date: dt.date | str | None = None,
+        to_date: dt.date | str | None = None,
         from_height: int | None = None,
         to_height: int | None = None,
         columns: Sequence[str] | None = None,
@@ -78,6 +84,28 @@ class Lake:
             columns=columns,
         )
         return pl.from_arrow(frame)
+
+
+def _date(value: dt.date | str | None, name: str) -> dt.date | None:
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    from chainprice.core.errors import UsageError
+
+    try:
+        return dt.date.fromisoformat(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise UsageError(f"{name}: not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def _height(value: int | None, name: str) -> int | None:
+    if value is None:
+        return None
+    from chainprice.core.errors import UsageError
+
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise UsageError(f"{name}: not a block height: {value!r}") from None
 
 
 def open_lake(
@@ -97,6 +125,10 @@ def open_lake(
     environment (``AWS_*``, ``STORAGE_EMULATOR_HOST``, default credentials).
     """
     from chainprice.adapters.storage import StorageConfig, open_store
+    from chainprice.core.errors import UsageError
+
+    if not isinstance(url, str):
+        raise UsageError(f"a lake URL is a string (a folder, gs://... or s3://...), not {url!r}")
 
     config = StorageConfig(
         endpoint_url=endpoint_url,

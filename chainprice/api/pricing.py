@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import numbers
+import operator
 import os
 from collections.abc import Sequence
 from dataclasses import replace
@@ -197,9 +198,12 @@ def price_outputs(
     from chainprice.core.output_filter import Amounts, in_range, to_btc
     from chainprice.core.windows import Window
 
-    sats = np.asarray(value_sats, np.int64)
-    heights = np.asarray(height, np.int64)
-    times = np.asarray(time, np.int64)
+    try:
+        sats = np.asarray(value_sats, np.int64)
+        heights = np.asarray(height, np.int64)
+        times = np.asarray(time, np.int64)
+    except (TypeError, ValueError, OverflowError):
+        raise UsageError("value_sats, height and time must be whole numbers") from None
     if not sats.size or not (sats.shape == heights.shape == times.shape) or sats.ndim != 1:
         raise UsageError(
             "value_sats, height and time must be non-empty and of one length "
@@ -235,16 +239,25 @@ def price_transactions(
     from chainprice.core.mempool_txs import parse_transactions
     from chainprice.core.windows import utc_date
 
-    times = np.asarray(entry_time, np.int64)
-    if len(raw) != times.size:
-        raise UsageError(f"{len(raw)} transactions but {times.size} entry times")
-    txs = parse_transactions(list(raw), times)
+    try:
+        times = np.asarray(entry_time, np.int64).ravel()
+        tip, seconds = operator.index(tip_height), operator.index(window_seconds)
+    except (TypeError, ValueError, OverflowError):
+        raise UsageError(
+            "entry_time, tip_height and window_seconds must be whole numbers"
+        ) from None
+    raws = [bytes(r) for r in raw if isinstance(r, bytes | bytearray | memoryview)]
+    if len(raws) != len(raw):
+        raise UsageError("raw must hold each transaction's bytes")
+    if len(raws) != times.size:
+        raise UsageError(f"{len(raws)} transactions but {times.size} entry times")
+    txs = parse_transactions(raws, times)
     parents = [_txid_bytes(t) for t in confirmed_txids]
     confirmed = ConfirmedTxids(
         np.frombuffer(b"".join(parents), np.uint8).reshape(-1, 32),
         np.full(len(parents), np.iinfo(np.int64).max, np.int64),  # "within the window"
     )
-    result = mempool_price(txs, txs.txid, confirmed, int(tip_height), int(window_seconds))
+    result = mempool_price(txs, txs.txid, confirmed, tip, seconds)
     nxt = result.tip + 1
     return Price(
         kind="mempool",

@@ -8,6 +8,7 @@ options by their command-line spelling; a secret's value is never shown.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -37,7 +38,19 @@ def _password(password: str | None, password_file: Path | None) -> str | None:
     return lines[0]
 
 
+def _number(value: object, option: str, whole: bool) -> float:
+    """``value`` as a number (a whole one for counts); anything else refused naming ``option``."""
+    try:
+        return operator.index(value) if whole else float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        kind = "a whole number" if whole else "a number of seconds"
+        raise ConfigError(f"{option} must be {kind}, not {value!r}") from None
+
+
 def _check_bounds(timeout: float, retries: int, workers: int) -> None:
+    timeout = _number(timeout, "--timeout", whole=False)
+    retries = int(_number(retries, "--retries", whole=True))
+    workers = int(_number(workers, "--workers", whole=True))
     if not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT):
         raise ConfigError(f"--timeout must be above 0 and at most {MAX_TIMEOUT:g} seconds")
     if not 0 <= retries <= MAX_RETRIES:
