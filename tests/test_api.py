@@ -135,10 +135,14 @@ def test_every_node_source_and_option_prices_as_the_cli(capsys, node, source) ->
 
 
 def test_cookie_auth_block_files_and_lake_agree_with_the_node(
-    node, lake_dir, blocks_dir, sim
+    node, lake_dir, blocks_dir, sim, tmp_path
 ) -> None:
     cookie = chainprice.Node(node.url, rpc_cookie=node.cookie_path)
     from_node = chainprice.price_day(DAY, node=cookie)
+    password_file = tmp_path / "password"
+    password_file.write_text("p\n")
+    with_file = chainprice.Node(node.url, rpc_user="u", rpc_password_file=password_file)
+    assert chainprice.price_day(DAY, node=with_file) == from_node
     assert chainprice.price_day(str(DAY), blocks=blocks_dir) == from_node
     lake = chainprice.open_lake(str(lake_dir))
     assert chainprice.price_day(DAY, lake=lake) == from_node
@@ -216,6 +220,12 @@ def test_each_failure_is_one_chainprice_error_with_the_cli_line(
             cli_error(capsys, "price", "--node", node.url, "--rpc-cookie", str(tmp_path / "none")),
             api_error(
                 chainprice.price_day, node=chainprice.Node(node.url, rpc_cookie=tmp_path / "none")
+            ),
+        ),
+        (
+            cli_error(capsys, "price", "--node", node.url, "--rpc-password-file", str(tmp_path)),
+            api_error(
+                chainprice.price_day, node=chainprice.Node(node.url, rpc_password_file=tmp_path)
             ),
         ),
         (
