@@ -239,6 +239,10 @@ def test_each_failure_is_one_chainprice_error_with_the_cli_line(
     ]
     for cli_line, api_line in pairs:
         assert api_line == cli_line
+    empty = str(tmp_path / "no-lake" / "here")
+    assert cli_error(capsys, "price", "--lake", empty) == api_error(
+        chainprice.price_day, lake=empty
+    )
     assert all(SECRET not in line for pair in pairs for line in pair)
     for call, kwargs in [
         (chainprice.price_day, {}),
