@@ -48,6 +48,7 @@ def test_the_wheel_holds_every_package(wheel) -> None:
     assert _packages() - present == set()
     assert {n.split("/")[0] for n in names if not n.startswith("chainprice-")} == {"chainprice"}
     assert "chainprice/lake/ingest.py" in names
+    assert "chainprice/py.typed" in names  # type checkers read the public API's hints
     assert any(n.endswith("licenses/LICENSE") or n.endswith("/LICENSE") for n in names)
 
 

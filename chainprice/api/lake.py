@@ -83,7 +83,7 @@ class Lake:
             to_height=to_height,
             columns=columns,
         )
-        return pl.from_arrow(frame)
+        return pl.DataFrame(frame)
 
 
 def _date(value: dt.date | str | None, name: str) -> dt.date | None:

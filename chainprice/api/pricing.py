@@ -13,6 +13,7 @@ import operator
 import os
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from chainprice.api.node import Node
@@ -138,7 +139,7 @@ def _result(
     if blocks:
         from chainprice.adapters.block_files import BlockFiles
 
-        files = BlockFiles(blocks)
+        files = BlockFiles(Path(blocks))
         return source_result(files, files.fetch, day, recent)
     from chainprice.api.lake import Lake, open_lake
 
