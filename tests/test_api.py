@@ -357,3 +357,34 @@ def test_points_of_the_cli_still_come_with_the_json(node) -> None:
     assert got == want.to_json()
     assert len(points["price"]) == want.n_plotted
     assert np.all(np.diff(points["height"]) >= 0)
+
+
+def test_month_objects_of_day_prices_read_by_date_as_the_sql_view(tmp_path) -> None:
+    """Finished months' day prices merged into one object each (as ingest does): a date range
+    opens only the months it touches, and the rows are the SQL view's."""
+    import polars.selectors as cs
+    from site_lake import commit, compact, day_row, golden_lake, put_day
+
+    store, manifest, day = golden_lake(tmp_path / "lake")
+    real = day_row(store, day)
+    for back in range(80, 0, -1):
+        row = real | {"price": real["price"] + back, "canonical_price": real["price"] + back}
+        put_day(store, manifest, day - dt.timedelta(days=back), row, published=True)
+    commit(store, manifest)
+    compact(store)
+    lake = chainprice.open_lake(str(tmp_path / "lake"))
+    months = [n for n in load_manifest(lake._store).names("prices") if "/month=" in n]
+    assert len(months) >= 2
+    view = lake_connection(lake._store).sql("SELECT * FROM prices").pl()
+    view = view.with_columns(cs.datetime().dt.convert_time_zone("UTC"))
+    keys = ["kind", "date", "computed_at"]
+    assert lake.read_polars("prices").sort(keys).equals(view.sort(keys))
+    opened: list[str] = []
+    get = lake._store.get
+    lake._store.get = lambda name: opened.append(name) or get(name)
+    october = lake.read_polars("prices", from_date="2024-10-10", to_date=dt.date(2024, 10, 20))
+    assert october["date"].to_list() == [dt.date(2024, 10, d) for d in range(10, 21)]
+    assert set(october["kind"]) == {"day"}
+    assert [n for n in opened if n != "manifest.json"] == [
+        n for n in months if "month=2024-10/" in n
+    ]
