@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import operator
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -51,14 +50,15 @@ class Lake:
         """Rows of ``table`` with ``from_date <= date <= to_date`` and ``from_height <= height
         <= to_height`` (each bound optional), as a pyarrow table with the Hive partition
         columns (``date``, ``kind``) included; ``columns`` picks some columns only."""
+        from chainprice.api.values import as_date, as_whole
         from chainprice.lake.frames import RowRange, read_frame
         from chainprice.lake.manifest import load_manifest
 
         rows = RowRange(
-            _date(from_date, "from_date"),
-            _date(to_date, "to_date"),
-            _height(from_height, "from_height"),
-            _height(to_height, "to_height"),
+            as_date(from_date, "from_date"),
+            as_date(to_date, "to_date"),
+            as_whole(from_height, "from_height"),
+            as_whole(to_height, "to_height"),
         )
         return read_frame(self._store, load_manifest(self._store), table, rows, columns)
 
@@ -84,28 +84,6 @@ class Lake:
             columns=columns,
         )
         return pl.DataFrame(frame)
-
-
-def _date(value: dt.date | str | None, name: str) -> dt.date | None:
-    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
-        return value
-    from chainprice.core.errors import UsageError
-
-    try:
-        return dt.date.fromisoformat(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise UsageError(f"{name}: not a date (YYYY-MM-DD): {value!r}") from None
-
-
-def _height(value: int | None, name: str) -> int | None:
-    if value is None:
-        return None
-    from chainprice.core.errors import UsageError
-
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise UsageError(f"{name}: not a block height: {value!r}") from None
 
 
 def open_lake(

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 
 from chainprice.api.node import Node
 from chainprice.api.result import Price, from_engine
+from chainprice.api.values import as_date
 from chainprice.core.errors import UsageError, WindowError
 from chainprice.core.windows import MAX_LAKE_WINDOW, RECENT_BLOCKS, HeaderSource, latest_day
 
@@ -109,15 +110,6 @@ def _txid_bytes(txid: str) -> bytes:
     return raw[::-1]
 
 
-def _day(value: dt.date | str | None) -> dt.date | None:
-    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
-        return value
-    try:
-        return dt.date.fromisoformat(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise UsageError(f"not a date (YYYY-MM-DD): {value!r}") from None
-
-
 def _result(
     node: Node | str | None,
     blocks: str | os.PathLike[str] | None,
@@ -163,7 +155,7 @@ def price_day(
     to ``chainprice price --date DAY --json`` on the same input, to the last
     bit. Raises a ``ChainPriceError`` subclass with the CLI's message.
     """
-    return from_engine(with_rule(_result(node, blocks, lake, _day(day), None), window_rule))
+    return from_engine(with_rule(_result(node, blocks, lake, as_date(day), None), window_rule))
 
 
 def price_recent(
