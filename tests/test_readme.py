@@ -66,3 +66,19 @@ def test_readme_node_sim_examples_start_as_written() -> None:
             process.send_signal(signal.SIGINT)
             process.wait(timeout=30)
         assert process.returncode == 0
+
+
+def _python_api_blocks() -> list[str]:
+    """The ```python blocks of the README's Python API section, in order."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("\n## Python API\n", 1)[1].split("\n## ", 1)[0]
+    return [part.split("```", 1)[0] for part in section.split("```python\n")[1:]]
+
+
+def test_readme_python_api_examples_run_offline_and_compile(monkeypatch) -> None:
+    offline, *others = _python_api_blocks()
+    assert others, "the section shows the node and lake example too"
+    monkeypatch.chdir(ROOT)
+    exec(compile(offline, "README.md (Python API)", "exec"), {})
+    for block in others:  # they need a real node and bucket: checked to be valid Python
+        compile(block, "README.md (Python API)", "exec")

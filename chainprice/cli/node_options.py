@@ -12,18 +12,14 @@ from typing import TYPE_CHECKING
 
 from chainprice.adapters.node.config import NodeConfig
 from chainprice.adapters.node.errors import ConfigError
+from chainprice.adapters.node.options import MAX_RETRIES, MAX_TIMEOUT, MAX_WORKERS, SOURCES
 
 if TYPE_CHECKING:
     from chainprice.adapters.node import NodeChain
     from chainprice.core import ParsedBlock
 
-SOURCES = ("rpc", "rest", "esplora")
 PASSWORD_ENV = "CHAINPRICE_RPC_PASSWORD"
 HEADERS_ENV = "CHAINPRICE_NODE_HEADERS"
-MAX_WORKERS = 64
-"""More parallel connections than this only queue at the node."""
-MAX_RETRIES = 100
-MAX_TIMEOUT = 86_400.0
 
 
 def _header(value: str) -> tuple[str, str]:
@@ -164,37 +160,22 @@ def _env_headers() -> dict[str, str]:
         raise ConfigError(str(exc)) from None
 
 
-def _rpc_password(args: argparse.Namespace) -> str | None:
-    """``--rpc-password``, else the first line of ``--rpc-password-file``, else the environment."""
-    if args.rpc_password is not None and args.rpc_password_file is not None:
-        raise ConfigError("give --rpc-password or --rpc-password-file, not both")
-    if args.rpc_password_file is not None:
-        try:
-            lines = args.rpc_password_file.read_text().splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            why = getattr(exc, "strerror", None) or "not a text file"
-            raise ConfigError(f"--rpc-password-file {args.rpc_password_file}: {why}") from None
-        if not lines or not lines[0]:
-            raise ConfigError(f"--rpc-password-file {args.rpc_password_file}: empty first line")
-        return lines[0]
-    if args.rpc_password is not None:
-        return args.rpc_password
-    return os.environ.get(PASSWORD_ENV) or None
-
-
 def node_config(args: argparse.Namespace) -> NodeConfig:
-    """The node's settings: credentials and tunnel headers go here and nowhere else."""
-    if args.rpc_cookie is not None and not args.rpc_cookie.is_file():
-        raise ConfigError(f"--rpc-cookie {args.rpc_cookie}: no such file")
-    return NodeConfig(
+    """The node's settings from the options; the password falls back to the environment."""
+    from chainprice.adapters.node.options import node_config as checked_config
+
+    given = args.rpc_password is not None or args.rpc_password_file is not None
+    return checked_config(
         rpc_user=args.rpc_user,
-        rpc_password=_rpc_password(args),
+        rpc_password=args.rpc_password if given else os.environ.get(PASSWORD_ENV) or None,
+        rpc_password_file=args.rpc_password_file,
         rpc_cookie=args.rpc_cookie,
         headers=_env_headers() | dict(args.header),
         timeout=args.timeout,
         retries=args.retries,
         workers=args.workers,
-        tls_verify=False if args.insecure else (args.ca_bundle or True),
+        ca_bundle=args.ca_bundle,
+        insecure=args.insecure,
     )
 
 
@@ -204,17 +185,12 @@ def api_config(args: argparse.Namespace) -> NodeConfig:
 
 
 def open_node(args: argparse.Namespace) -> NodeChain:
-    if not args.node or args.node != args.node.strip():
-        raise ConfigError(
-            "--node is empty or has spaces around it: give the node URL, e.g. "
-            "http://127.0.0.1:8332 (without --node the built-in simulated chain is priced)"
-        )
-    from chainprice.adapters.node import NodeChain, open_source
-    from chainprice.core import parse_block
+    from chainprice.adapters.node.options import check_node_url
+    from chainprice.jobs.settings import NodeSettings
+    from chainprice.jobs.wiring import open_chain
 
-    config = node_config(args)
-    source = open_source(args.node, args.source, config=config)
-    return NodeChain(source, workers=config.workers, retries=config.retries, verify=parse_block)
+    url = check_node_url(args.node)
+    return open_chain(NodeSettings(url=url, source=args.source, config=node_config(args)))
 
 
 def parsed_blocks(chain: NodeChain, start: int, end: int) -> Iterator[ParsedBlock]:

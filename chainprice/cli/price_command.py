@@ -7,13 +7,11 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from chainprice.cli.node_options import add_node_arguments, open_node, parsed_blocks
 from chainprice.cli.options import date_arg, store_arg
-from chainprice.core.errors import WindowError
-from chainprice.core.windows import MAX_LAKE_WINDOW, RECENT_BLOCKS, latest_day
+from chainprice.core.windows import MAX_LAKE_WINDOW, RECENT_BLOCKS
 
 if TYPE_CHECKING:
     from chainprice.core.result import PriceResult
@@ -65,47 +63,13 @@ def add_price_parser(commands: argparse._SubParsersAction) -> None:
     price.set_defaults(run=run_price)
 
 
-def _with_rule(result: PriceResult, rule: str) -> PriceResult:
-    if rule == "reference" or result.kind != "day":
-        return result
-    if result.canonical_pending:
-        raise WindowError(
-            f"the canonical window of {result.date} is not settled yet (too few blocks after "
-            "the next midnight); use --window-rule reference or wait"
-        )
-    return result.canonical or replace(result, kind="canonical_day")
-
-
-def _from_lake(args: argparse.Namespace) -> PriceResult:
-    from chainprice.lake.manifest import load_manifest
-    from chainprice.lake.reader import LakeBlocks
-    from chainprice.lake.window_prices import day_price, recent_price
-
-    manifest = load_manifest(args.lake)
-    if args.recent is not None:
-        return recent_price(args.lake, manifest, args.recent)
-    return day_price(args.lake, manifest, args.date or latest_day(LakeBlocks(args.lake, manifest)))
-
-
 def _from_node(args: argparse.Namespace) -> PriceResult:
-    from chainprice.core import price_day, price_recent
+    from chainprice.api.pricing import node_result
 
     chain = open_node(args)
     began = time.perf_counter()
     fetch = lambda start, end: parsed_blocks(chain, start, end)  # noqa: E731
-    from chainprice.adapters.node.errors import BlockFetchError, NotFoundError
-
-    try:
-        if args.recent is not None:
-            result = price_recent(chain, fetch, args.recent)
-        else:
-            day = args.date or latest_day(chain)
-            result = price_day(chain, fetch, day)
-    except (NotFoundError, BlockFetchError) as exc:  # a pruned block, a day before the first
-        what = f"the latest {args.recent} blocks" if args.recent is not None else str(day)
-        raise NotFoundError(f"cannot price {what}: the node lacks a block it needs: {exc}") from (
-            None
-        )
+    result = node_result(chain, fetch, args.date, args.recent)
     stats = chain.stats.snapshot()
     print(
         f"chainprice: {stats['requests']} requests, {stats['bytes'] / 1e6:,.1f} MB, "
@@ -120,12 +84,12 @@ def _from_node(args: argparse.Namespace) -> PriceResult:
 def run_price(args: argparse.Namespace) -> None:
     from chainprice.adapters.block_files import BlockFiles
     from chainprice.adapters.memory_chain import MemoryChain
+    from chainprice.api.pricing import lake_result, source_result, with_rule
     from chainprice.cli.render import summary, text
-    from chainprice.core import price_day, price_recent
 
     planted = None
     if args.lake is not None:
-        result = _from_lake(args)
+        result = lake_result(args.lake, args.date, args.recent)
     elif args.node is not None and not args.chain:  # --chain wins over $CHAINPRICE_NODE_URL
         result = _from_node(args)
     else:
@@ -136,14 +100,10 @@ def run_price(args: argparse.Namespace) -> None:
 
             sim = generate_chain(compact_day())
             source = MemoryChain(dict(zip(sim.heights, sim.blocks, strict=True)))
-        if args.recent is not None:
-            result = price_recent(source, source.fetch, args.recent)
-        else:
-            day = args.date or latest_day(source)
-            result = price_day(source, source.fetch, day)
-            if not args.chain:
-                planted = sim.planted_mean(day)
-    result = _with_rule(result, args.window_rule)
+        result = source_result(source, source.fetch, args.date, args.recent)
+        if not args.chain and result.kind == "day":
+            planted = sim.planted_mean(result.date)
+    result = with_rule(result, args.window_rule)
     if args.json:
         print(json.dumps(summary(result, with_points=args.points), indent=2))
     else:

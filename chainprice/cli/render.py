@@ -16,37 +16,23 @@ def window_name(result: PriceResult) -> str:
 
 
 def summary(result: PriceResult, *, with_points: bool = False) -> dict[str, Any]:
-    """The result's fields as plain JSON values (points only on request: they are many).
+    """The public result's JSON (``chainprice.Price``), and the points on request (many)."""
+    from chainprice.api.result import from_engine
 
-    Counts and prices are cast to Python numbers: the engine's are numpy scalars.
-    """
-    out: dict[str, Any] = {
-        "kind": result.kind,
-        "date": result.date.isoformat() if result.date else None,
-        "window_rule": "canonical" if result.kind == "canonical_day" else "reference",
-        "start_height": int(result.start),
-        "end_height": int(result.end),
-        "tip_height": int(result.tip),
-        "n_outputs": int(result.n_outputs),
-        "n_price_points": int(result.n_price_points),
-        "n_plotted": int(result.n_plotted),
-        "rough_price": int(result.rough),
-        "price": float(result.price),
-        "dev_pct": float(result.dev_pct),
-        "ax_range": float(result.ax_range),
-        "method_version": result.method_version,
-        "canonical": summary(result.canonical, with_points=with_points)
-        if result.canonical
-        else None,
-        "canonical_pending": result.canonical_pending,
-    }
+    out = from_engine(result).to_json()
     if with_points:
-        out["points"] = {
-            "price": result.points.price.tolist(),
-            "height": result.points.height.tolist(),
-            "time": result.points.time.tolist(),
-        }
+        _add_points(out, result)
     return out
+
+
+def _add_points(out: dict[str, Any], result: PriceResult) -> None:
+    out["points"] = {
+        "price": result.points.price.tolist(),
+        "height": result.points.height.tolist(),
+        "time": result.points.time.tolist(),
+    }
+    if result.canonical is not None:
+        _add_points(out["canonical"], result.canonical)
 
 
 def text(result: PriceResult, planted: float | None = None) -> str:

@@ -40,3 +40,7 @@ class PriceError(ChainPriceError):
 
 class SourceError(ChainPriceError):
     """A header or block source that cannot give what was asked (missing height, bad folder)."""
+
+
+class UsageError(ChainPriceError):
+    """A call that cannot work as given: two sources at once, a block count out of range."""
