@@ -177,8 +177,11 @@ def test_health_follows_the_latest_runs_whatever_order_they_commit_in(tmp_path) 
 
 
 def test_the_runs_of_a_finished_day_merge_into_one_object(tmp_path) -> None:
+    from chainprice.lake.day_merge import DAILY_ROWS, merge_finished_days
     from chainprice.lake.manifest import commit, load_manifest
-    from chainprice.lake.runs import merge_finished_days, read_runs
+    from chainprice.lake.runs import read_runs
+
+    runs = DAILY_ROWS[0]
 
     store = open_store(str(tmp_path / "lake"))
     day = dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC)
@@ -186,8 +189,8 @@ def test_the_runs_of_a_finished_day_merge_into_one_object(tmp_path) -> None:
         record_run(store, _row("ingest", day + dt.timedelta(minutes=minutes), "ok"))
     record_run(store, _row("ingest", day + dt.timedelta(days=1), "ok"))
     before = read_runs(store, load_manifest(store)).sort_by("started_at")
-    ops = merge_finished_days(store, load_manifest(store), dt.date(2026, 12, 1))
+    ops = merge_finished_days(store, load_manifest(store), dt.date(2026, 12, 1), runs)
     manifest = commit(store, ops)
     assert len(manifest.names("runs")) == 2  # the finished day's three rows in one object
     assert read_runs(store, manifest).sort_by("started_at").equals(before)
-    assert merge_finished_days(store, manifest, dt.date(2026, 12, 1)) == []
+    assert merge_finished_days(store, manifest, dt.date(2026, 12, 1), runs) == []

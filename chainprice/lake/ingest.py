@@ -27,6 +27,7 @@ from chainprice.lake.block_writer import MTP_SPAN, write_blocks
 from chainprice.lake.chain_check import MAX_REORG_DEPTH, judge, network_of
 from chainprice.lake.changes import add_blocks, create, unwind
 from chainprice.lake.compaction import compact_months
+from chainprice.lake.day_merge import DAILY_ROWS, merge_finished_days
 from chainprice.lake.exchange_fill import awaiting_exchange, fill_exchange
 from chainprice.lake.feed import write_feed
 from chainprice.lake.lookback import LookbackSource, floor_height, lookback
@@ -35,7 +36,6 @@ from chainprice.lake.price_jobs import ExchangeRates, price_days, price_recent
 from chainprice.lake.price_records import Validity
 from chainprice.lake.publication import DEFAULT_GRACE_SECONDS, finished_days, publication_ops, sweep
 from chainprice.lake.reader import LakeBlocks, NodeTipHeaders
-from chainprice.lake.runs import merge_finished_days
 from chainprice.lake.segments import covering
 
 BATCH_BLOCKS = 36
@@ -288,7 +288,8 @@ def settle(
     if exchange is not None:
         finished -= awaiting_exchange(manifest, now)
     publishing, report.objects_compacted = publication_ops(store, manifest, finished)
-    publishing += merge_finished_days(store, manifest, now.date())
+    for rows in DAILY_ROWS:
+        publishing += merge_finished_days(store, manifest, now.date(), rows)
     if publishing:
         manifest = committed(publishing)
     manifest = compact_months(store, manifest, committed, report)

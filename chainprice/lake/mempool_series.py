@@ -4,7 +4,8 @@ One run writes a ``prices`` row (kind=mempool), a ``mempool_runs`` row (window
 and counts), its plotted points (``mempool_points``, retired after a retention
 time) and a new version of ``mempool_state``, from which the next stateless
 run knows what it already fetched. The rows of a run never change, so they
-are written under their own time-stamped names; the state is staged under a
+are written under their own time-stamped names (a finished day's are merged
+into one object, ``lake.day_merge``); the state is staged under a
 name carrying its digest, and one commit swaps it in (concurrent runs each
 commit theirs; the last commit's state is current).
 """

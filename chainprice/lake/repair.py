@@ -22,6 +22,7 @@ from typing import Any
 from chainprice.adapters.storage import ObjectStore
 from chainprice.core.errors import SourceError
 from chainprice.lake.compaction import validate_month
+from chainprice.lake.day_merge import DAILY_ROWS
 from chainprice.lake.manifest import (
     HISTORY,
     MANIFEST,
@@ -40,6 +41,8 @@ from chainprice.lake.segments import Segment, set_segments
 from chainprice.lake_schema import parse_object, validate
 from chainprice.lake_schema.errors import LakeNameError, LakeSchemaError
 from chainprice.lake_schema.naming import PER_BLOCK_TABLES
+
+DAILY = {(rows.table, rows.kind): rows for rows in DAILY_ROWS}
 
 
 @dataclass
@@ -212,6 +215,8 @@ def _manifest_of(good: dict, chain: dict[int, str], runs: list[Segment]) -> Mani
         if obj.table in PER_BLOCK_TABLES or table.num_rows == 0:
             continue
         key = (obj.table, obj.kind, obj.date, obj.month, obj.source, obj.first_height)
+        if obj.stamp is not None or (obj.table, obj.kind) in DAILY:
+            key += (name,)  # one run's rows each; a day's merge is settled below
         rank = (
             not obj.staged,
             table.num_rows if obj.month else 0,
@@ -219,8 +224,9 @@ def _manifest_of(good: dict, chain: dict[int, str], runs: list[Segment]) -> Mani
         )
         if key not in best or rank > best[key][0]:
             best[key] = (rank, name)
-    merged = {parse_object(n).month for _, n in best.values()} - {None}
-    for _, name in best.values():
+    chosen = _without_merged_runs([name for _, name in best.values()], good)
+    merged = {parse_object(n).month for n in chosen} - {None}
+    for name in chosen:
         obj = parse_object(name)
         if obj.kind != "day_price" or obj.staged or obj.date.strftime("%Y-%m") not in merged:
             manifest.add(name, good[name][1])
@@ -251,6 +257,31 @@ def _manifest_of(good: dict, chain: dict[int, str], runs: list[Segment]) -> Mani
         last = max(manifest.days)
         manifest.latest["day"] = {"date": last, **manifest.days[last]}
     return manifest
+
+
+def _without_merged_runs(names: list[str], good: dict) -> list[str]:
+    """``names`` less the per-run objects (run log, mempool series) whose rows a day's merged
+    object already holds: a merge's members stay in the store until the grace period ends.
+    Largest first, an object is kept only if it adds rows (so a late row merged again wins
+    over the earlier merge, and a row that came after the merge is kept)."""
+    kept: list[str] = []
+    days: dict[tuple, list[str]] = defaultdict(list)
+    for name in names:
+        obj = parse_object(name)
+        if (obj.table, obj.kind) in DAILY:
+            days[(obj.table, obj.kind, obj.date)].append(name)
+        else:
+            kept.append(name)
+    for (table, kind, _), members in days.items():
+        order = DAILY[(table, kind)].order
+        seen: set[tuple] = set()
+        for name in sorted(members, key=lambda n: (-good[n][0].num_rows, n)):
+            data = good[name][0]
+            rows = set(zip(*(data.column(c).to_pylist() for c in order), strict=True))
+            if not rows <= seen:
+                kept.append(name)
+                seen |= rows
+    return kept
 
 
 def _previous_network(store: ObjectStore) -> dict[str, Any]:

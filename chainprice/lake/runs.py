@@ -3,27 +3,20 @@
 A run's row is written under its own name (start time and run id), then one
 commit lists it and updates ``latest["jobs"][job]``, the summary ``health``
 reads without opening any Parquet. Rows of a finished UTC day are merged
-into one object per day (named by their digest, so a late row merges again),
-which keeps the manifest from growing by one entry per run.
+into one object per day (``lake.day_merge``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from chainprice.adapters.storage import ObjectStore
-from chainprice.lake.changes import publish
-from chainprice.lake.manifest import Manifest, Op, commit
-from chainprice.lake.parquet_io import parquet_bytes, read_tables, write_object
-from chainprice.lake_schema import parse_object, run_object, to_table
+from chainprice.lake.manifest import Manifest, commit
+from chainprice.lake.parquet_io import read_tables, write_object
+from chainprice.lake_schema import run_object, to_table
 from chainprice.lake_schema.tables import RUNS
-
-MERGED_PREFIX = "day-"
-DIGEST_CHARS = 16
 
 
 @dataclass(frozen=True)
@@ -84,27 +77,6 @@ def record_run(store: ObjectStore, row: RunRow) -> Manifest:
         jobs[row.job] = _summary(jobs.get(row.job), row)
 
     return commit(store, [apply])
-
-
-def merge_finished_days(store: ObjectStore, manifest: Manifest, today: dt.date) -> list[Op]:
-    """Changes that merge the run rows of each day before ``today`` into one object."""
-    by_day: dict[dt.date, list[str]] = defaultdict(list)
-    for name in manifest.names("runs"):
-        obj = parse_object(name)
-        if obj.date is not None and obj.date < today:
-            by_day[obj.date].append(name)
-    ops: list[Op] = []
-    for day, members in sorted(by_day.items()):
-        if len(members) < 2:
-            continue
-        data = read_tables(store, sorted(members), RUNS.schema, sizes=manifest.objects)
-        data = data.sort_by([("started_at", "ascending"), ("run_id", "ascending")])
-        raw = parquet_bytes(data)
-        digest = hashlib.sha256(raw).hexdigest()[:DIGEST_CHARS]
-        start = dt.datetime.combine(day, dt.time(), dt.UTC)
-        name = run_object(start, MERGED_PREFIX + digest)
-        ops.append(publish(name, write_object(store, name, data, raw), members))
-    return ops
 
 
 def read_runs(store: ObjectStore, manifest: Manifest):

@@ -43,6 +43,8 @@ _VERSION = re.compile(r"(?P<stem>.*)\.v(?P<version>[0-9a-f]{16})\.parquet")
 _STAMP = r"(?P<stamp>\d{8}T\d{6}Z)"
 _LABEL = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 _NUMBER = r"0|[1-9]\d{0,8}"  # as the builders write heights: no leading zeros
+_RUN_OR_DAY = rf"(?:at-{_STAMP}|day-(?P<digest>[0-9a-f]{{{DIGEST_LEN}}}))"
+"""One run's rows (its time), or a finished day's merged rows (their digest)."""
 _PATTERNS: dict[ObjectKind, re.Pattern[str]] = {
     kind: re.compile(pattern)
     for kind, pattern in {
@@ -55,7 +57,7 @@ _PATTERNS: dict[ObjectKind, re.Pattern[str]] = {
         "recent_price": rf"(?P<table>prices)/kind=recent/date={_DATE}/"
         rf"tip-(?P<first>\d{{9}})\.parquet",
         "recent_day": rf"(?P<table>prices)/kind=recent/date={_DATE}/tips\.parquet",
-        "mempool_price": rf"(?P<table>prices)/kind=mempool/date={_DATE}/at-{_STAMP}\.parquet",
+        "mempool_price": rf"(?P<table>prices)/kind=mempool/date={_DATE}/{_RUN_OR_DAY}\.parquet",
         "intraday": rf"(?P<table>intraday)/date={_DATE}/points\.parquet",
         "exchange": rf"(?P<table>exchange_prices)/date={_DATE}/(?P<source>{_LABEL})\.parquet",
         "run": rf"(?P<table>runs)/date={_DATE}/{_STAMP}-(?P<run_id>{_LABEL})\.parquet",
@@ -173,6 +175,11 @@ def mempool_price_object(computed_at: dt.datetime) -> str:
     return f"{partition_prefix('prices', day, 'mempool')}at-{_stamp(computed_at)}.parquet"
 
 
+def mempool_day_object(day: dt.date, digest: str) -> str:
+    """The merged mempool prices of a finished ``day``, named by their content's digest."""
+    return f"{partition_prefix('prices', day, 'mempool')}day-{digest}.parquet"
+
+
 def intraday_object(day: dt.date) -> str:
     return f"{partition_prefix('intraday', day)}points.parquet"
 
@@ -283,7 +290,7 @@ MEMPOOL_STATE_OBJECT = "mempool_state/state.parquet"
 
 _PATTERNS.update(
     {
-        "mempool_run": re.compile(rf"(?P<table>mempool_runs)/date={_DATE}/at-{_STAMP}\.parquet"),
+        "mempool_run": re.compile(rf"(?P<table>mempool_runs)/date={_DATE}/{_RUN_OR_DAY}\.parquet"),
         "mempool_points": re.compile(
             rf"(?P<table>mempool_points)/date={_DATE}/at-{_STAMP}\.parquet"
         ),
@@ -295,6 +302,11 @@ _PATTERNS.update(
 def mempool_run_object(computed_at: dt.datetime) -> str:
     day = _utc(computed_at).date()
     return f"{partition_prefix('mempool_runs', day)}at-{_stamp(computed_at)}.parquet"
+
+
+def mempool_runs_day_object(day: dt.date, digest: str) -> str:
+    """The merged ``mempool_runs`` rows of a finished ``day``, named by their content's digest."""
+    return f"{partition_prefix('mempool_runs', day)}day-{digest}.parquet"
 
 
 def mempool_points_object(computed_at: dt.datetime) -> str:

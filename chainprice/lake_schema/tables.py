@@ -298,6 +298,7 @@ PRICES = _table(
         "staging/prices/kind=recent/date=YYYY-MM-DD/tip-<tip height:09d>.v<digest>.parquet",
         "prices/kind=recent/date=YYYY-MM-DD/tips.parquet (every tip of a finished day)",
         "prices/kind=mempool/date=YYYY-MM-DD/at-<computed_at as YYYYMMDDTHHMMSSZ>.parquet",
+        "prices/kind=mempool/date=YYYY-MM-DD/day-<digest>.parquet (a finished day's estimates)",
     ),
 )
 
@@ -457,7 +458,10 @@ MEMPOOL_RUNS = _table(
         _col("n_gone", pa.int32(), "Window transactions of the previous run no longer there."),
     ],
     [_col("date", pa.date32(), "UTC date of computed_at (Hive partition).")],
-    ("mempool_runs/date=YYYY-MM-DD/at-<computed_at as YYYYMMDDTHHMMSSZ>.parquet",),
+    (
+        "mempool_runs/date=YYYY-MM-DD/at-<computed_at as YYYYMMDDTHHMMSSZ>.parquet",
+        "mempool_runs/date=YYYY-MM-DD/day-<digest>.parquet (a finished day's runs, merged)",
+    ),
 )
 
 MEMPOOL_POINTS = _table(
