@@ -6,15 +6,14 @@ members are still in the store lists each row once."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from cli_procs import finish, start_cli
 
 from chainprice.adapters.storage import open_store
 from chainprice.lake.check import check_lake
@@ -27,7 +26,6 @@ from chainprice.lake_schema.naming import mempool_run_object
 from chainprice.nodesim import NodeSim, ServedChain
 from chainprice.simchain import compact_day
 
-ROOT = Path(__file__).resolve().parent.parent
 DAYS = (dt.date(2026, 11, 28), dt.date(2026, 11, 29))
 PER_DAY = 6
 KILLS = 6
@@ -40,19 +38,8 @@ def node(tmp_path_factory):
 
 
 def cli(node, lake: Path, *args: str) -> subprocess.Popen:
-    argv = [sys.executable, "-m", "chainprice.cli.main", *args, "--lake", str(lake)]
-    if args[0] != "lake":
-        argv += ["--prices-url", node.esplora_url]
-    argv += ["--node", node.url, "--source", "rest"]
-    return subprocess.Popen(
-        argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy()
-    )
-
-
-def finish(*procs: subprocess.Popen) -> None:
-    for proc in procs:
-        _, err = proc.communicate(timeout=300)
-        assert proc.returncode == 0, err.decode()
+    prices = [] if args[0] == "lake" else ["--prices-url", node.esplora_url]
+    return start_cli(*args, "--lake", str(lake), *prices, "--node", node.url, "--source", "rest")
 
 
 def seed_series(store) -> None:

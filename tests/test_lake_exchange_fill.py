@@ -4,18 +4,17 @@ leave the lake that a run with the price API up all along leaves."""
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from cli_procs import finish, start_cli
 from lake_rows import lake_rows
 
 from chainprice.adapters.storage import open_store
@@ -24,7 +23,6 @@ from chainprice.lake.sql_views import lake_connection
 from chainprice.nodesim import NodeSim, ServedChain
 from chainprice.simchain import compact_day
 
-ROOT = Path(__file__).resolve().parent.parent
 FIRST, LAST = "2024-06-01", "2024-06-03"
 KILLS = 8
 
@@ -44,17 +42,8 @@ def closed_port_url() -> str:
 
 
 def start(node, lake: Path, *args: str, prices_url: str) -> subprocess.Popen:
-    argv = [sys.executable, "-m", "chainprice.cli.main", *args, "--lake", str(lake)]
-    argv += ["--node", node.url, "--source", "rest", "--prices-url", prices_url]
-    return subprocess.Popen(
-        argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy()
-    )
-
-
-def finish(*procs: subprocess.Popen) -> None:
-    for proc in procs:
-        _, err = proc.communicate(timeout=300)
-        assert proc.returncode == 0, err.decode()
+    node_args = ["--node", node.url, "--source", "rest", "--prices-url", prices_url]
+    return start_cli(*args, "--lake", str(lake), *node_args)
 
 
 def backfill_while_the_api_is_down(node, lake: Path) -> None:
