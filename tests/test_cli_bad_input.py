@@ -75,6 +75,14 @@ def test_out_of_bound_numbers_name_the_bound(capsys, option, value, named) -> No
     assert option in line and named in line
 
 
+@pytest.mark.parametrize("option", ["--rpc-cookie", "--ca-bundle", "--rpc-password-file"])
+def test_a_file_option_naming_no_file_is_refused_naming_it(capsys, option) -> None:
+    code, out, err = run(capsys, "price", "--node", "http://127.0.0.1:1", option, "/nonexistent/f")
+    assert code == 2 and out == ""
+    line = one_error_line(err)
+    assert option in line and "/nonexistent/f" in line
+
+
 def test_a_malformed_header_does_not_echo_its_value(capsys) -> None:
     code, _, err = run(capsys, "price", "--node", "http://127.0.0.1:1", "--header", "token s3cr3t")
     assert code == 2

@@ -33,6 +33,8 @@ BASE = {"CHAINPRICE_LAKE_URL": "/tmp/lake", "CHAINPRICE_NODE_URL": "http://127.0
         ("CHAINPRICE_NODE_WORKERS", "1e20"),
         ("CHAINPRICE_NODE_HEADERS", '["not", "an object"]'),
         ("CHAINPRICE_RPC_COOKIE_FILE", "/nonexistent/.cookie"),
+        ("CHAINPRICE_RPC_PASSWORD_FILE", "/nonexistent/password"),
+        ("CHAINPRICE_NODE_CA_BUNDLE", "/nonexistent/ca.pem"),
         ("CHAINPRICE_LAKE_URL", "ftp://bucket"),
         ("CHAINPRICE_PRICES_URL", "mempool.space"),
         ("CHAINPRICE_START_HEIGHT", "-5"),
@@ -95,7 +97,7 @@ def test_the_password_file_and_the_env_file(tmp_path, monkeypatch) -> None:
     secret.write_text("from-a-file\n")
     settings = load_settings({**BASE, "CHAINPRICE_RPC_PASSWORD_FILE": str(secret)})
     assert settings.node.config.rpc_password == "from-a-file"
-    with pytest.raises(SettingsError, match="both set"):
+    with pytest.raises(SettingsError, match="CHAINPRICE_RPC_PASSWORD_FILE, not both"):
         load_settings(
             {**BASE, "CHAINPRICE_RPC_PASSWORD_FILE": str(secret), "CHAINPRICE_RPC_PASSWORD": "x"}
         )

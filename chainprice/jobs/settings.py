@@ -21,18 +21,28 @@ from typing import TypeVar
 
 from chainprice.adapters.node.config import NodeConfig
 from chainprice.adapters.node.errors import ConfigError
+from chainprice.adapters.node.options import (
+    MAX_RETRIES,
+    MAX_TIMEOUT,
+    MAX_WORKERS,
+    SOURCES,
+    node_config,
+)
 from chainprice.jobs.logs import LOG_FORMATS
 
 PREFIX = "CHAINPRICE_"
-SOURCES = ("rpc", "rest", "esplora")
 SECRET_VARIABLES = (
     "CHAINPRICE_RPC_PASSWORD",
     "CHAINPRICE_NODE_HEADERS",
     "CHAINPRICE_ALERT_WEBHOOK_URL",
 )
-MAX_WORKERS = 64
-MAX_RETRIES = 100
-MAX_TIMEOUT = 86_400.0
+NODE_FILE_VARIABLES = {
+    "rpc_password": "CHAINPRICE_RPC_PASSWORD",
+    "rpc_password_file": "CHAINPRICE_RPC_PASSWORD_FILE",
+    "rpc_cookie": "CHAINPRICE_RPC_COOKIE_FILE",
+    "ca_bundle": "CHAINPRICE_NODE_CA_BUNDLE",
+}
+"""The variables ``node_config``'s messages name (it checks the files they point to)."""
 T = TypeVar("T")
 
 
@@ -205,47 +215,31 @@ def _node(read: _Reader) -> NodeSettings:
         check_url(url, "CHAINPRICE_NODE_URL")
     except ConfigError as exc:
         raise SettingsError(str(exc)) from None
-    password = read.text("RPC_PASSWORD")
-    password_file = read.text("RPC_PASSWORD_FILE")
-    if password is not None and password_file is not None:
-        raise SettingsError(
-            "CHAINPRICE_RPC_PASSWORD and CHAINPRICE_RPC_PASSWORD_FILE are both set: keep one"
+    try:
+        config = node_config(
+            rpc_user=read.text("RPC_USER"),
+            rpc_password=read.text("RPC_PASSWORD"),
+            rpc_password_file=read.text("RPC_PASSWORD_FILE"),
+            rpc_cookie=read.text("RPC_COOKIE_FILE"),
+            headers=read.parsed("NODE_HEADERS", {}, _headers, HEADERS_RULE),
+            timeout=read.parsed(
+                "NODE_TIMEOUT",
+                60.0,
+                _float_in(0, MAX_TIMEOUT, open_low=True),
+                f"seconds in (0, {MAX_TIMEOUT:g}]",
+            ),
+            retries=read.parsed(
+                "NODE_RETRIES", 5, _int_in(0, MAX_RETRIES), f"a whole number 0..{MAX_RETRIES}"
+            ),
+            workers=read.parsed(
+                "NODE_WORKERS", 8, _int_in(1, MAX_WORKERS), f"a whole number 1..{MAX_WORKERS}"
+            ),
+            ca_bundle=read.text("NODE_CA_BUNDLE"),
+            insecure=read.parsed("NODE_INSECURE", False, _boolean, "true or false"),
+            names=NODE_FILE_VARIABLES,
         )
-    if password_file is not None:
-        try:
-            password = (Path(password_file).read_text().splitlines() or [""])[0]
-        except (OSError, UnicodeDecodeError):
-            raise SettingsError(
-                f"CHAINPRICE_RPC_PASSWORD_FILE {password_file}: cannot read it as text"
-            ) from None
-        if not password:
-            raise SettingsError(f"CHAINPRICE_RPC_PASSWORD_FILE {password_file}: empty first line")
-    cookie = read.text("RPC_COOKIE_FILE")
-    if cookie is not None and not Path(cookie).is_file():
-        raise SettingsError(f"CHAINPRICE_RPC_COOKIE_FILE {cookie}: no such file")
-    insecure = read.parsed("NODE_INSECURE", False, _boolean, "true or false")
-    ca_bundle = read.text("NODE_CA_BUNDLE")
-    if ca_bundle is not None and not Path(ca_bundle).is_file():
-        raise SettingsError(f"CHAINPRICE_NODE_CA_BUNDLE {ca_bundle}: no such file")
-    config = NodeConfig(
-        rpc_user=read.text("RPC_USER"),
-        rpc_password=password,
-        rpc_cookie=Path(cookie) if cookie else None,
-        headers=read.parsed("NODE_HEADERS", {}, _headers, HEADERS_RULE),
-        timeout=read.parsed(
-            "NODE_TIMEOUT",
-            60.0,
-            _float_in(0, MAX_TIMEOUT, open_low=True),
-            f"seconds in (0, {MAX_TIMEOUT:g}]",
-        ),
-        retries=read.parsed(
-            "NODE_RETRIES", 5, _int_in(0, MAX_RETRIES), f"a whole number 0..{MAX_RETRIES}"
-        ),
-        workers=read.parsed(
-            "NODE_WORKERS", 8, _int_in(1, MAX_WORKERS), f"a whole number 1..{MAX_WORKERS}"
-        ),
-        tls_verify=False if insecure else (ca_bundle or True),
-    )
+    except ConfigError as exc:
+        raise SettingsError(str(exc)) from None
     source = read.parsed("NODE_SOURCE", "rpc", _one_of(SOURCES), " or ".join(SOURCES))
     return NodeSettings(url=url, source=source, config=config)
 

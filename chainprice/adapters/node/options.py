@@ -22,20 +22,38 @@ MAX_RETRIES = 100
 MAX_TIMEOUT = 86_400.0
 
 
-def _password(password: str | None, password_file: Path | None) -> str | None:
+CLI_NAMES = {
+    "rpc_password": "--rpc-password",
+    "rpc_password_file": "--rpc-password-file",
+    "rpc_cookie": "--rpc-cookie",
+    "ca_bundle": "--ca-bundle",
+}
+"""How messages name the options that ``node_config`` reads from files (the command line's
+spelling; the jobs' settings pass their variables' names)."""
+
+
+def _password(
+    password: str | None, password_file: Path | None, names: Mapping[str, str]
+) -> str | None:
     """``password``, else the first line of ``password_file``; both at once are refused."""
     if password is not None and password_file is not None:
-        raise ConfigError("give --rpc-password or --rpc-password-file, not both")
+        raise ConfigError(f"give {names['rpc_password']} or {names['rpc_password_file']}, not both")
     if password_file is None:
         return password
     try:
         lines = Path(password_file).read_text().splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         why = getattr(exc, "strerror", None) or "not a text file"
-        raise ConfigError(f"--rpc-password-file {password_file}: {why}") from None
+        raise ConfigError(f"{names['rpc_password_file']} {password_file}: {why}") from None
     if not lines or not lines[0]:
-        raise ConfigError(f"--rpc-password-file {password_file}: empty first line")
+        raise ConfigError(f"{names['rpc_password_file']} {password_file}: empty first line")
     return lines[0]
+
+
+def _existing(path: str | Path | None, option: str) -> Path | None:
+    if path is not None and not Path(path).is_file():
+        raise ConfigError(f"{option} {path}: no such file")
+    return Path(path) if path is not None else None
 
 
 def _number(value: object, option: str, whole: bool) -> float:
@@ -71,16 +89,16 @@ def node_config(
     workers: int = 8,
     ca_bundle: str | None = None,
     insecure: bool = False,
+    names: Mapping[str, str] = CLI_NAMES,
 ) -> NodeConfig:
     """The node's settings: credentials and tunnel headers go here and nowhere else."""
-    cookie = Path(rpc_cookie) if rpc_cookie is not None else None
-    if cookie is not None and not cookie.is_file():
-        raise ConfigError(f"--rpc-cookie {cookie}: no such file")
+    cookie = _existing(rpc_cookie, names["rpc_cookie"])
+    _existing(ca_bundle, names["ca_bundle"])
     _check_bounds(timeout, retries, workers)
     password_file = Path(rpc_password_file) if rpc_password_file is not None else None
     return NodeConfig(
         rpc_user=rpc_user,
-        rpc_password=_password(rpc_password, password_file),
+        rpc_password=_password(rpc_password, password_file, names),
         rpc_cookie=cookie,
         headers=dict(headers or {}),
         timeout=float(timeout),
