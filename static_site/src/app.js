@@ -318,10 +318,12 @@ async function start() {
   window.chainprice.marks.fetched = performance.now();
 
   // Each chart is drawn as soon as its own rows and Plotly are there. DuckDB's worker runs
-  // one query at a time: the opening day's rows first, so that its scatter (the costliest
-  // figure) is drawn on the main thread while the worker reads the daily prices.
+  // one query at a time: the daily prices first (a small query), so that their chart is
+  // drawn while the worker reads the opening day's points, and the scatter (the costliest
+  // figure) is drawn last, with the worker idle beside it.
   const select = $('day-select');
-  const dayRows = firstDay ? loadDay(firstDay) : Promise.resolve(null);
+  const daysRead = readDays();
+  const dayRows = firstDay ? daysRead.catch(() => null).then(() => loadDay(firstDay)) : Promise.resolve(null);
   const day = (async () => {
     const rows = await dayRows;
     window.chainprice.marks.day_read = performance.now();
@@ -330,7 +332,6 @@ async function start() {
     await drawDay(rows);
     window.chainprice.marks.day = performance.now();
   })().catch((error) => fail('chart-intraday', error));
-  const daysRead = dayRows.catch(() => null).then(readDays);
   const history = (async () => {
     await daysRead;
     select.replaceChildren(...state.days.slice().reverse().map((r) => el('option', { value: r.day }, r.day)));
