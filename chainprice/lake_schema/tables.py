@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from chainprice.core.block_outputs import SPEND_LOOKBACK
+from chainprice.core.windows import SPEND_LOOKBACK
 from chainprice.lake_schema.errors import LakeSchemaError
 
 SCHEMA_VERSION = 2
