@@ -4,8 +4,11 @@ prometheus_client's own parser; the textfile replaced whole, bad input refused i
 from __future__ import annotations
 
 import os
+import random
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -28,11 +31,14 @@ def lake(tmp_path_factory):
     return folder
 
 
+def own_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("CHAINPRICE_")}
+
+
 def cli(*argv: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHAINPRICE_")}
     return subprocess.run(
         [sys.executable, "-m", "chainprice.cli.main", *argv],
-        env=env,
+        env=own_env(),
         capture_output=True,
         text=True,
         timeout=300,
@@ -96,3 +102,29 @@ def test_bad_input_is_one_line_naming_it(lake, argv, named) -> None:
     done = cli("metrics", "--lake", str(lake), *argv)
     assert done.returncode == 2
     assert len(done.stderr.splitlines()) == 1 and named in done.stderr, done.stderr
+
+
+def test_writers_at_once_and_killed_never_leave_a_partial_textfile(lake, tmp_path) -> None:
+    """The systemd timer and the after-ingest trigger may write at once, and a writer may be
+    killed: a reader (node_exporter) must only ever see a whole file, and a killed writer's
+    temporary file must not look like a textfile (node_exporter reads ``*.prom`` only)."""
+    target = tmp_path / "chainprice.prom"
+    argv = [sys.executable, "-m", "chainprice.cli.main", "metrics", "--lake", str(lake)]
+    argv += ["--textfile", str(target)]
+    rng = random.Random(14)
+    reads = 0
+    for _ in range(4):
+        procs = [subprocess.Popen(argv, env=own_env(), stderr=subprocess.PIPE) for _ in range(3)]
+        deadline = time.monotonic() + rng.uniform(0.2, 0.6)
+        while time.monotonic() < deadline or any(p.poll() is None for p in procs[1:]):
+            if procs[0].poll() is None and time.monotonic() >= deadline:
+                procs[0].send_signal(signal.SIGKILL)
+            if target.exists():
+                assert ("chainprice_lag_blocks", ()) in samples(target.read_text())
+                reads += 1
+        for proc in procs:
+            proc.communicate(timeout=300)
+        assert all(p.returncode == 0 for p in procs[1:])
+    assert reads > 0
+    assert ("chainprice_lag_blocks", ()) in samples(target.read_text())
+    assert [p.name for p in tmp_path.glob("*.prom")] == ["chainprice.prom"]
